@@ -1,0 +1,37 @@
+# The quick start: `make pack` builds the reference area's evidence pack; `make test` runs every test.
+# Both create .venv with the pinned dependencies on first use; only Python >= 3.11 is needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+AREA   ?= "Buckinghamshire Thames Valley"
+
+.PHONY: install test pack lint process fetch-mirror bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+pack: $(STAMP)
+	$(BIN)/evidence build $(AREA)
+
+lint: $(STAMP)
+	$(BIN)/ruff check evidence tests scripts benchmarks
+
+# Rebuild the committed snapshot from the official files (fetched from a mirror when offline).
+process: $(STAMP)
+	$(BIN)/evidence fetch $(if $(MIRROR),--mirror $(MIRROR),)
+	$(BIN)/evidence process
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) data/processed/cache

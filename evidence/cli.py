@@ -1,0 +1,151 @@
+"""The ``evidence`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import pandas as pd
+
+from . import __version__
+from .errors import EvidenceError
+
+
+def _emit(df: pd.DataFrame, fmt: str) -> None:
+    if fmt == "csv":
+        df.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
+                               "display.max_colwidth", 60):
+            sys.stdout.write(df.to_string(index=False) + "\n")
+
+
+def _vintage(value: str) -> int:
+    from . import geography
+
+    try:
+        v = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"vintage must be one of {geography.VINTAGES}") from None
+    if v not in geography.VINTAGES:
+        raise argparse.ArgumentTypeError(f"vintage must be one of {geography.VINTAGES}")
+    return v
+
+
+def cmd_areas(args) -> int:
+    from . import geography
+
+    _emit(geography.areas(type=args.type, vintage=args.vintage), args.format)
+    return 0
+
+
+def cmd_members(args) -> int:
+    from . import geography
+
+    _emit(geography.members(args.area, vintage=args.vintage), args.format)
+    return 0
+
+
+def cmd_datasets(args) -> int:
+    from . import catalogue
+    from .sources import registry
+
+    used_by: dict[str, list[str]] = {}
+    for ds in registry().values():
+        for f in ds.files:
+            used_by.setdefault(f, []).append(ds.name)
+    rows = [
+        {"name": e.name, "dataset": ",".join(used_by.get(e.name, [])), "publisher": e.publisher,
+         "release": e.release_date or e.release, "status": catalogue.status(e), "title": e.title[:70]}
+        for e in catalogue.entries().values()
+    ]
+    _emit(pd.DataFrame(rows), args.format)
+    return 0
+
+
+def cmd_fetch(args) -> int:
+    from .fetch import fetch
+
+    paths = fetch(args.names or None, mirror=args.mirror, force=args.force, progress=not args.quiet)
+    print(f"{len(paths)} file(s) verified in place.", file=sys.stderr)
+    return 0
+
+
+def cmd_process(args) -> int:
+    from .snapshot import build_snapshot
+
+    build_snapshot(args.names or None, progress=not args.quiet)
+    return 0
+
+
+def cmd_show(args) -> int:
+    from .show import show
+
+    _emit(show(args.name, area=args.area, vintage=args.vintage, year=args.year, years=args.years), args.format)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="evidence", description="Build the economic evidence base for a Local "
+                                "Industrial Strategy from official statistics.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def fmt(sp):
+        sp.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default table)")
+
+    sp = sub.add_parser("areas", help="list areas (LEPs, combined authorities, regions, ITLs, groupings)")
+    sp.add_argument("--type", choices=("lep", "ca", "region", "itl1", "itl2", "itl3", "group"), default=None)
+    sp.add_argument("--vintage", type=_vintage, default=2021, help="LEP vintage: 2017, 2020 or 2021 (default 2021)")
+    fmt(sp)
+    sp.set_defaults(func=cmd_areas)
+
+    sp = sub.add_parser("members", help="list an area's local authority districts")
+    sp.add_argument("area", help="a GSS code, a name, or an abbreviation such as BTVLEP")
+    sp.add_argument("--vintage", type=_vintage, default=2021, help="LEP vintage: 2017, 2020 or 2021 (default 2021)")
+    fmt(sp)
+    sp.set_defaults(func=cmd_members)
+
+    sp = sub.add_parser("datasets", help="list the official files and their local status")
+    fmt(sp)
+    sp.set_defaults(func=cmd_datasets)
+
+    sp = sub.add_parser("fetch", help="download official files into data/raw, verified by sha256")
+    sp.add_argument("names", nargs="*", help="catalogue names (default: all)")
+    sp.add_argument("--mirror", default=None, help="a folder or URL laid out like the official-data mirror "
+                    "(default: $EVIDENCE_MIRROR)")
+    sp.add_argument("--force", action="store_true", help="download again even if a verified copy exists")
+    sp.add_argument("--quiet", action="store_true", help="no progress bars")
+    sp.set_defaults(func=cmd_fetch)
+
+    sp = sub.add_parser("process", help="rebuild the compact snapshot in data/processed from data/raw")
+    sp.add_argument("names", nargs="*", help="datasets (default: all)")
+    sp.add_argument("--quiet", action="store_true", help="no progress bars")
+    sp.set_defaults(func=cmd_process)
+
+    sp = sub.add_parser("show", help="print tidy rows of a dataset or indicator")
+    sp.add_argument("name", help="a dataset or indicator name (see `evidence datasets`)")
+    sp.add_argument("--area", default=None, help="an area; a LEP, CA or group is filtered to its member LADs")
+    sp.add_argument("--vintage", type=_vintage, default=2021)
+    sp.add_argument("--year", type=int, default=None)
+    sp.add_argument("--years", default=None, help="a range A:B (inclusive)")
+    fmt(sp)
+    sp.set_defaults(func=cmd_show)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except EvidenceError as exc:
+        print(f"evidence: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""The exception hierarchy: every error the toolkit raises on purpose is an ``EvidenceError``."""
+
+from __future__ import annotations
+
+
+class EvidenceError(Exception):
+    """Base class for errors that LIS Evidence raises deliberately."""
+
+
+class UnknownAreaError(EvidenceError, LookupError):
+    """An area name or code could not be resolved."""
+
+    def __init__(self, query: str, suggestions: list[str] | None = None, *, kind: str = "area"):
+        self.query = query
+        self.suggestions = list(suggestions or [])
+        msg = f"Unknown {kind} {query!r}."
+        if self.suggestions:
+            msg += " Closest matches: " + "; ".join(self.suggestions) + "."
+        msg += " Run `evidence areas` to list every area."
+        super().__init__(msg)
+
+
+class UnknownDatasetError(EvidenceError, LookupError):
+    """A dataset or catalogue entry name is not known."""
+
+
+class SourceUnavailableError(EvidenceError):
+    """An official file is not on disk and could not be fetched."""
+
+
+class DownloadError(SourceUnavailableError):
+    """A download failed (HTTP error, timeout, truncated body)."""
+
+
+class ChecksumMismatchError(DownloadError):
+    """A file's sha256 is not the pinned one."""
+
+
+class SchemaError(EvidenceError, ValueError):
+    """An official file's layout is not what the parser expects (missing sheet, renamed column, moved header)."""
+
+    def __init__(self, message: str, *, file: str | None = None, sheet: str | None = None):
+        self.file = file
+        self.sheet = sheet
+        where = ""
+        if file:
+            where = f"{file}"
+            if sheet:
+                where += f" [sheet {sheet!r}]"
+            where += ": "
+        super().__init__(where + message)
+
+
+class AggregationError(EvidenceError, ValueError):
+    """A measure was aggregated in a way that is not valid (e.g. summing chained-volume measures)."""
+
+
+class GeographyError(EvidenceError):
+    """A geography operation cannot be done faithfully (e.g. a member is only part of a current LAD)."""
+
+
+class ScenarioError(EvidenceError, ValueError):
+    """A scenario definition is invalid."""

@@ -1,0 +1,206 @@
+"""The machinery every loader shares: find the pinned files, parse them once, cache, validate.
+
+A getter calls :func:`load` with its dataset's registry entry. ``load``:
+
+1. uses the files in ``data/raw`` when every one of them is present and matches its pinned sha256;
+   their parse is cached as parquet in ``data/processed/cache``, keyed by the files' sha256 and the
+   parser's version, so the second load reads no spreadsheet;
+2. otherwise falls back to the committed snapshot in ``data/processed/snapshot`` (made by
+   ``evidence process``), so a fresh clone runs offline;
+3. otherwise raises ``SourceUnavailableError`` saying which files to fetch.
+
+The frame returned always carries its provenance (see :mod:`evidence.provenance`) and a
+``data_origin`` attribute (``raw``, ``cache`` or ``snapshot``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .. import catalogue, config, provenance
+from ..errors import SchemaError, SourceUnavailableError
+
+#: Columns every tidy frame has. ``additive`` says whether ``value`` may be summed across areas.
+TIDY_COLUMNS = ("area_code", "area_name", "value", "unit", "flag", "additive")
+_META_KEY = b"evidence"
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A registry entry: one tidy dataset built from one or more catalogue files.
+
+    ``parse`` is a pure function ``(paths: dict[name, Path]) -> DataFrame``; ``version`` must be bumped
+    whenever the parser's output changes, so that stale caches are not reused.
+    """
+
+    name: str
+    title: str
+    files: tuple[str, ...]
+    parse: Callable[[dict[str, Path]], pd.DataFrame]
+    version: str
+    dims: tuple[str, ...] = ()
+    period: str = "year"
+    description: str = ""
+    snapshot: bool = True
+    extra: dict = field(default_factory=dict)
+
+    def entries(self) -> list[catalogue.Entry]:
+        return [catalogue.entry(n) for n in self.files]
+
+    def provenance(self) -> list[dict]:
+        return [e.provenance() for e in self.entries()]
+
+
+def validate(df: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+    """Check the tidy contract; raise ``SchemaError`` naming what is wrong."""
+    expected = list(TIDY_COLUMNS) + [ds.period] + list(ds.dims)
+    missing = [c for c in expected if c not in df.columns]
+    if missing:
+        raise SchemaError(f"dataset {ds.name!r} is missing columns {missing}; it has {list(df.columns)}.")
+    if df.empty:
+        raise SchemaError(f"dataset {ds.name!r} parsed to an empty table.")
+    codes = df["area_code"]
+    if not (pd.api.types.is_string_dtype(codes) or isinstance(codes.dtype, pd.CategoricalDtype)):
+        raise SchemaError(f"dataset {ds.name!r}: area_code must be strings, got {codes.dtype}.")
+    if not pd.api.types.is_numeric_dtype(df["value"]):
+        raise SchemaError(f"dataset {ds.name!r}: value must be numeric, got {df['value'].dtype}.")
+    return df
+
+
+def _cache_key(ds: Dataset) -> str:
+    h = hashlib.sha256(ds.version.encode())
+    for e in ds.entries():
+        h.update(e.sha256.encode())
+    return h.hexdigest()[:16]
+
+
+def write_parquet(df: pd.DataFrame, path: Path, meta: dict) -> None:
+    """Write ``df`` atomically as parquet with ``meta`` (JSON) in the file's schema metadata."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    md = dict(table.schema.metadata or {})
+    md[_META_KEY] = json.dumps(meta).encode()
+    table = table.replace_schema_metadata(md)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".parquet.part")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_parquet(path: Path) -> tuple[pd.DataFrame, dict]:
+    """Read a parquet written by :func:`write_parquet`; return the frame and its metadata."""
+    table = pq.read_table(path)
+    meta = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
+    df = table.to_pandas()
+    df.attrs = {}
+    return df, meta
+
+
+def raw_paths(ds: Dataset) -> dict[str, Path] | None:
+    """The verified raw files of a dataset, or ``None`` if any is missing or mismatched."""
+    out = {}
+    for e in ds.entries():
+        p = catalogue.verified_path(e)
+        if p is None:
+            return None
+        out[e.name] = p
+    return out
+
+
+def parse_raw(ds: Dataset, paths: dict[str, Path]) -> pd.DataFrame:
+    """Parse and validate a dataset from raw files (no cache)."""
+    df = validate(ds.parse(paths), ds)
+    df = df.reset_index(drop=True)
+    provenance.attach(df, ds.provenance())
+    return df
+
+
+def snapshot_path(ds: Dataset) -> Path:
+    return config.snapshot_dir() / f"{ds.name}.parquet"
+
+
+def load(ds: Dataset, *, use_cache: bool = True, source: str = "auto") -> pd.DataFrame:
+    """Load a dataset: verified raw files (cached parse) first, then the committed snapshot.
+
+    ``source`` may be ``"auto"``, ``"raw"`` (never the snapshot) or ``"snapshot"``.
+    """
+    paths = raw_paths(ds) if source in ("auto", "raw") else None
+    if paths is not None:
+        cache = config.cache_dir() / f"{ds.name}-{_cache_key(ds)}.parquet"
+        if use_cache and cache.exists():
+            df, meta = read_parquet(cache)
+            provenance.attach(df, meta.get("provenance", []))
+            df.attrs["data_origin"] = "cache"
+            return df
+        df = parse_raw(ds, paths)
+        if use_cache:
+            write_parquet(df, cache, {"dataset": ds.name, "version": ds.version,
+                                      "provenance": provenance.records(df)})
+        df.attrs["data_origin"] = "raw"
+        return df
+    snap = snapshot_path(ds)
+    if source in ("auto", "snapshot") and snap.exists():
+        df, meta = read_parquet(snap)
+        provenance.attach(df, meta.get("provenance", []))
+        df.attrs["data_origin"] = "snapshot"
+        return df
+    missing = [e.name for e in ds.entries() if catalogue.status(e) != "ok"]
+    raise SourceUnavailableError(
+        f"Dataset {ds.name!r} needs the official files {', '.join(missing)} in {config.raw_dir()}, and no "
+        f"snapshot is at {snap}. Run `evidence fetch {' '.join(missing)}` (with --mirror DIR_OR_URL when "
+        "offline), then `evidence process` to rebuild the snapshot."
+    )
+
+
+def require_sheets(book: dict | Sequence[str], wanted: Sequence[str], *, file: Path) -> None:
+    """Raise ``SchemaError`` if any sheet in ``wanted`` is not in ``book``."""
+    have = list(book)
+    missing = [s for s in wanted if s not in have]
+    if missing:
+        raise SchemaError(f"expected sheet(s) {missing}, found {have}.", file=file.name)
+
+
+def require_columns(df: pd.DataFrame, wanted: Sequence[str], *, file: Path, sheet: str | None = None) -> None:
+    """Raise ``SchemaError`` if any column in ``wanted`` is missing (e.g. renamed, or the header moved)."""
+    have = [str(c) for c in df.columns]
+    missing = [c for c in wanted if c not in have]
+    if missing:
+        raise SchemaError(f"expected column(s) {missing} in the header row, found {have[:12]}"
+                          f"{'…' if len(have) > 12 else ''}.", file=file.name, sheet=sheet)
+
+
+def read_excel(path: Path, *, sheet_name=0, **kwargs) -> pd.DataFrame | dict[str, pd.DataFrame]:
+    """Read a spreadsheet with calamine (fast; handles .xlsx and .xls); a broken file raises ``SchemaError``."""
+    try:
+        return pd.read_excel(path, sheet_name=sheet_name, engine="calamine", **kwargs)
+    except (ValueError, OSError, KeyError) as exc:
+        if isinstance(exc, SchemaError):
+            raise
+        raise SchemaError(f"could not be read as a spreadsheet ({type(exc).__name__}: {exc}). "
+                          "Is it truncated or not the expected file? Re-fetch it with `evidence fetch --force`.",
+                          file=path.name, sheet=None if sheet_name in (0, None) else str(sheet_name)) from exc
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The sheet names of a workbook, read with calamine."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
+    except Exception as exc:  # calamine raises its own error types for corrupt files
+        raise SchemaError(f"could not be opened as a workbook ({exc}). Re-fetch it with `evidence fetch --force`.",
+                          file=path.name) from exc
