@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -86,6 +87,21 @@ def cmd_show(args) -> int:
     return 0
 
 
+def cmd_build(args) -> int:
+    from . import geography
+    from .report import build_many
+
+    if args.all == bool(args.areas):
+        raise EvidenceError("give one or more areas, or --all")
+    areas = list(geography.areas(type="lep", vintage=args.vintage)["area_code"]) if args.all else args.areas
+    results = build_many(areas, vintage=args.vintage, out=args.out, jobs=args.jobs, progress=not args.quiet)
+    failed = {a: e for a, e in results.items() if e}
+    print(f"{len(results) - len(failed)} pack(s) built in {args.out or 'reports/'}", file=sys.stderr)
+    for a, e in failed.items():
+        print(f"FAILED {a}: {e}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evidence", description="Build the economic evidence base for a Local "
                                 "Industrial Strategy from official statistics.")
@@ -132,6 +148,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--years", default=None, help="a range A:B (inclusive)")
     fmt(sp)
     sp.set_defaults(func=cmd_show)
+
+    sp = sub.add_parser("build", help="build evidence packs for areas into reports/")
+    sp.add_argument("areas", nargs="*", help="areas (names, codes or abbreviations)")
+    sp.add_argument("--all", action="store_true", help="every LEP of the vintage")
+    sp.add_argument("--vintage", type=_vintage, default=2021)
+    sp.add_argument("--jobs", type=int, default=1, help="parallel workers (default 1)")
+    sp.add_argument("--out", type=Path, default=None, help="output folder (default reports/)")
+    sp.add_argument("--quiet", action="store_true", help="no progress bars")
+    sp.set_defaults(func=cmd_build)
     return p
 
 
