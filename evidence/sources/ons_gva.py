@@ -30,6 +30,21 @@ that contains it), computed by :func:`match_la_industry`.
 
 ``additive`` is True only for current-price £ million values and population. Chained volume measures,
 indices, deflators, per-head values and growth rates are ``additive=False`` and must not be summed.
+
+Notes on the files (checked against the pinned releases)
+--------------------------------------------------------
+* LA workbooks: row 0 of each data sheet is the title, row 1 the header. The header case is not
+  uniform (North West Table 1 says ``ITL1 Region``), so header cells are matched case-insensitively.
+  SIC07 division codes are stored as numbers (41, 68...) and are returned as strings.
+* ``[c]`` hits the same 1,612 cells in every table (Cornwall and Isles of Scilly in 29 industries,
+  Broxbourne and Stevenage in 2). ``[u]`` hits 52 cells in Table 1, 26 in Table 2 (Southampton
+  ``AB (1-9)``) and 52 in Table 4; current prices have none.
+* In current prices every parent equals the sum of its children to within rounding (at most
+  0.5 x (children + 1) £m). The workbooks have no region rows; the sum of an ITL1 region's LAs is within
+  5% of the April 2023 ITL1 CSV (different vintage, revisions up to 4.6%).
+* The regional GDP workbook prints 0 for Extra-Regio's per-head values (it has no population); they are
+  returned as NA with flag ``"[z]"`` (not applicable), a flag this loader adds. The per-head workbook
+  leaves Extra-Regio out of its per-head tables. Every 2021 per-head growth rate is flagged ``u``.
 """
 
 from __future__ import annotations
@@ -550,8 +565,8 @@ def parse_gva_itl(paths: dict[str, Path]) -> pd.DataFrame:
     ``la_industry`` / ``la_within`` place them in the LA-workbook hierarchy (see :func:`match_la_industry`).
     """
     unknown = sorted(set(paths) - set(ITL_FILES))
-    if unknown:
-        raise SchemaError(f"not ITL GVA files: {unknown}; expected some of {list(ITL_FILES)}.")
+    if unknown or not paths:
+        raise SchemaError(f"not ITL GVA files: {unknown or 'none given'}; expected some of {list(ITL_FILES)}.")
     df = _concat([_read_itl_csv(Path(p), ITL_FILES[name]) for name, p in paths.items()])
     df = _categorical(df, ["area_code", "area_name", "itl_level", "industry", "industry_name", "measure", "unit",
                            "flag", "la_industry", "la_within"])
@@ -691,19 +706,25 @@ def _parse_itl_book(path: Path, tables: dict[str, _ItlTable], *, by_industry: bo
     return df[cols + ["measure", "value", "unit", "flag", "additive"]]
 
 
+def _one(paths: dict[str, Path], name: str) -> Path:
+    if name not in paths:
+        raise SchemaError(f"expected the catalogue file {name!r}, got {sorted(paths)}.")
+    return Path(paths[name])
+
+
 def parse_gva_per_head(paths: dict[str, Path]) -> pd.DataFrame:
     """Parse Tables 1-5 and 17 of the per-head workbook (found by title, see :data:`PER_HEAD_TABLES`)."""
-    return _parse_itl_book(Path(paths[PER_HEAD_FILE]), PER_HEAD_TABLES, by_industry=False)
+    return _parse_itl_book(_one(paths, PER_HEAD_FILE), PER_HEAD_TABLES, by_industry=False)
 
 
 def parse_gva_income(paths: dict[str, Path]) -> pd.DataFrame:
     """Parse Tables 6-16 of the per-head workbook: GVA and its income components by industry."""
-    return _parse_itl_book(Path(paths[PER_HEAD_FILE]), INCOME_TABLES, by_industry=True)
+    return _parse_itl_book(_one(paths, PER_HEAD_FILE), INCOME_TABLES, by_industry=True)
 
 
 def parse_gdp(paths: dict[str, Path]) -> pd.DataFrame:
     """Parse Tables 1-13 of the regional GDP workbook (found by title, see :data:`GDP_TABLES`)."""
-    return _parse_itl_book(Path(paths[GDP_FILE]), GDP_TABLES, by_industry=False)
+    return _parse_itl_book(_one(paths, GDP_FILE), GDP_TABLES, by_industry=False)
 
 
 GVA_PER_HEAD = Dataset(
