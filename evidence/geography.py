@@ -407,10 +407,11 @@ def resolve(query: str | Area, *, vintage: int = DEFAULT_VINTAGE, type: str | No
     Area(code='GRP-OXCAM', name='Oxford–Cambridge Arc', type='group')
     """
     vintage = _check_vintage(vintage)
+    types = AREA_TYPES
     if isinstance(query, Area):
+        types = (query.type,) if query.type in AREA_TYPES else types
         query = query.code
     text = str(query).strip()
-    types = AREA_TYPES
     m = re.match(r"^\s*([A-Za-z0-9 ]+?)\s*:\s*(.+)$", text)
     if m and m.group(1).lower() in set(AREA_TYPES) | {"ladu"}:
         prefix = m.group(1).lower()
@@ -889,22 +890,29 @@ def to_current_codes(df: pd.DataFrame, *, code: str = "area_code", value: str = 
     work = df[affected].copy()
     work["_cur"] = cur[affected]
     work["_code"] = codes[affected]
-    out_rows, dropped = [], []
-    group_keys = keys + ["_cur"]
-    for key, grp in work.groupby(group_keys, dropna=False, observed=True, sort=False):
-        target = grp["_cur"].iloc[0]
-        present = list(grp["_code"])
+    work["_g"] = work.groupby(keys + ["_cur"], dropna=False, observed=True, sort=False).ngroup()
+    by = work.groupby("_g", sort=True)
+    groups = pd.DataFrame({
+        "target": by["_cur"].first(),
+        "codes": work.sort_values("_code").groupby("_g", sort=True)["_code"].agg(tuple),
+        "additive": work["additive"].astype(bool).groupby(work["_g"]).all(),
+        "has_na": work[value].isna().groupby(work["_g"]).any(),
+        "total": by[value].sum(min_count=1),
+    })
+    dropped, bad_groups = [], set()
+    for (target, present), idx in groups.groupby(["target", "codes"]).groups.items():
         atoms = [_atoms(c) for c in present]
         pure_recode = len(present) == 1 and atoms[0] == _atoms(target)
-        if not pure_recode and not grp["additive"].astype(bool).all():
-            measure = ", ".join(f"{k}={v}" for k, v in zip(group_keys[:-1], key[:-1], strict=True))
+        if not pure_recode and not groups.loc[idx, "additive"].all():
+            g0 = work[work["_g"] == idx[~groups.loc[idx, "additive"].to_numpy()][0]].iloc[0]
+            measure = ", ".join(f"{k}={g0[k]}" for k in keys)
             raise AggregationError(
                 f"cannot carry non-additive values ({measure}) for {', '.join(present)} onto {target} "
                 f"({_lad_name().get(target, target)}): a merged district's rate, index or median cannot be "
                 "summed. Use the publisher's figures on April-2023 codes instead.")
         union = frozenset().union(*atoms)
         if sum(len(a) for a in atoms) != len(union):
-            raise GeographyError(f"{target}: rows for {present} overlap (a current code and its predecessor "
+            raise GeographyError(f"{target}: rows for {list(present)} overlap (a current code and its predecessor "
                                  "together); summing them would double count.")
         if union != _atoms(target):
             gone = sorted(_atoms(target) - union)
@@ -912,24 +920,26 @@ def to_current_codes(df: pd.DataFrame, *, code: str = "area_code", value: str = 
                    f"missing {', '.join(f'{_lad_name().get(c, c)} ({c})' for c in gone)}")
             if incomplete == "raise":
                 raise GeographyError(msg + ". Pass incomplete='drop' to drop such rows.")
-            dropped.append(msg)
-            continue
-        row = grp.iloc[0].copy()
-        vals = grp[value]
-        row[value] = vals.sum() if vals.notna().all() else pd.NA
-        if "flag" in grp.columns:
-            flags = [f for f in dict.fromkeys(grp["flag"].dropna().astype(str)) if f]
-            row["flag"] = ";".join(flags) if flags else pd.NA
-        row[code] = target
-        if "area_name" in grp.columns:
-            row["area_name"] = _lad_name().get(target, row["area_name"])
-        out_rows.append(row.drop(["_cur", "_code"]))
-    merged = pd.DataFrame(out_rows, columns=df.columns)
+            dropped.append(f"{msg} ({len(idx)} row group(s) dropped)")
+            bad_groups |= set(idx)
+    groups = groups.drop(index=sorted(bad_groups))
+    merged = by.head(1).set_index("_g").loc[groups.index].copy()
+    merged[value] = groups["total"].where(~groups["has_na"])
+    if "flag" in df.columns:
+        flagged = work[work["flag"].notna() & (work["flag"].astype(str) != "")]
+        flags = flagged.groupby("_g")["flag"].agg(lambda f: ";".join(dict.fromkeys(f.astype(str))))
+        merged["flag"] = flags.reindex(merged.index)
+    merged[code] = merged["_cur"]
+    if "area_name" in df.columns:
+        merged["area_name"] = merged["_cur"].map(_lad_name()).fillna(merged["area_name"])
+    merged = merged.reset_index(drop=True)[list(df.columns)]
     out = pd.concat([rest, merged], ignore_index=True)
     for c in df.columns:
         dtype = df[c].dtype
         if isinstance(dtype, pd.CategoricalDtype):
-            out[c] = out[c].astype(str).where(out[c].notna()).astype("category")
+            values = out[c].astype(object)
+            extra = sorted(set(values.dropna()) - set(dtype.categories))
+            out[c] = pd.Categorical(values, categories=list(dtype.categories) + extra, ordered=dtype.ordered)
         elif c == value:
             out[c] = pd.to_numeric(out[c]).astype(dtype if pd.api.types.is_float_dtype(dtype) else "Float64")
         else:

@@ -73,6 +73,20 @@ def test_build_refuses_a_file_that_does_not_match_its_pin(build, shared_data, tm
         build.input_paths(source=src)
 
 
+def test_build_reads_data_raw_through_the_catalogue(build, shared_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("EVIDENCE_DATA_DIR", str(tmp_path))
+    for name in build.INPUTS.values():
+        e = catalogue.entry(name)
+        e.local_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shared_data / e.path, e.local_path)
+    paths = build.input_paths(from_raw=True)
+    assert paths["dfe_lep20"] == tmp_path / "raw" / "lookup-dfe-lad20-lep20" / "2020 LEP.xlsx"
+    e = catalogue.entry("codes-dfe-leps")
+    e.local_path.unlink()
+    with pytest.raises(SystemExit, match="evidence fetch codes-dfe-leps"):
+        build.input_paths(from_raw=True)
+
+
 def test_renamed_column_raises_schema_error(build, shared_data, tmp_path):
     paths = build.input_paths(source=shared_data)
     broken = tmp_path / "lsoa_lep17.csv"
@@ -258,6 +272,9 @@ def test_lep_codes_by_vintage():
     assert geography.resolve("E37000013", vintage=2021).code == "E37000059"  # a 2014 GCGP code
     assert geography.resolve("York, North Yorkshire and East Riding").code == "E37000058"
     assert geography.resolve("Sheffield City Region", vintage=2017).code == "E37000040"
+    area_2017 = geography.resolve("SEMLEP", vintage=2017)
+    assert geography.resolve(area_2017, vintage=2021) == ("E37000057", "South East Midlands", "lep")
+    assert geography.resolve(geography.Area("E06000060", "Buckinghamshire", "lad")).type == "lad"
 
 
 # --------------------------------------------------------------------------------------- on April-2023 codes
@@ -475,9 +492,11 @@ def test_to_current_codes_groups_by_the_other_columns():
                      _toy(["E07000004", "E07000005", "E07000006", "E07000007"], [10.0, 20.0, 30.0, 40.0])
                      .assign(year=2021)])
     toy["measure"] = toy["measure"].astype("category")
+    toy["area_code"] = toy["area_code"].astype("category")
     out = geography.to_current_codes(toy).sort_values("year")
     assert out.value.tolist() == [10.0, 100.0] and out.year.tolist() == [2020, 2021]
     assert isinstance(out.measure.dtype, pd.CategoricalDtype)
+    assert isinstance(out.area_code.dtype, pd.CategoricalDtype) and set(out.area_code) == {"E06000060"}
 
 
 def test_to_current_codes_refuses_non_additive_merges():
