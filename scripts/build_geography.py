@@ -428,6 +428,9 @@ def build_leps(t: dict[str, pd.DataFrame], successors: pd.DataFrame, names23: di
     _check(dfe.LACD.is_unique and len(dfe) == 314, f"expected 314 unique LAD20 codes, got {len(dfe)}.",
            "2020 LEP.xlsx")
     _check(set(dfe.ERCD) == set(leps20.lep_code), "the DfE LEP codes are not the 38 LEP20 codes.", "2020 LEP.xlsx")
+    name20 = dict(zip(leps20.lep_code, leps20.lep_name, strict=True))
+    _check((dfe.ERNM == dfe.ERCD.map(name20)).all(), "the DfE LEP names differ from the ONS LEP20 names.",
+           "2020 LEP.xlsx")
     lsoa["LAD20CD"] = lsoa.LAD19CD.map(lambda c: to_2020.get(c, c))
     _check(set(lsoa.LAD20CD) == set(dfe.LACD), "the DfE LAD20 codes do not match the LSOA11 -> LAD19 lookup "
            "carried to 2020.", "2020 LEP.xlsx")

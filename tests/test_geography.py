@@ -10,6 +10,8 @@ import shutil
 import pandas as pd
 import pytest
 from conftest import shared_file
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from evidence import catalogue, config, geography
@@ -544,3 +546,29 @@ def test_population_on_april_2021_lads_carried_onto_2023_codes_matches_ons():
     assert (both.value == both.ons.astype(float)).all()
     cumberland = both[(both.area_code == "E06000063") & (both.year == 2021)].value.iloc[0]
     assert cumberland == 273788.0
+
+
+@functools.cache
+def _merged_targets() -> dict[str, list[str]]:
+    """Current LADs formed by mergers -> their 2011 districts."""
+    s = geography.successors()
+    targets = {geography.current_code(c) for c in s[s.change == "merger"].new_code}
+    lads = pd.read_csv(geography.DATA_DIR / "lad_codes.csv", dtype=str)
+    return {t: sorted(lads[(lads.current_code == t) & lads.code_sets.str.contains("LAD11")].lad_code)
+            for t in sorted(targets)}
+
+
+@given(data=st.data())
+@settings(max_examples=30, deadline=None)
+def test_to_current_codes_preserves_totals(data):
+    targets = _merged_targets()
+    chosen = data.draw(st.lists(st.sampled_from(sorted(targets)), min_size=1, max_size=5, unique=True))
+    codes = [c for t in chosen for c in targets[t]] + ["E06000001", "E09000001"]
+    values = data.draw(st.lists(st.integers(0, 10**6), min_size=len(codes), max_size=len(codes)))
+    toy = _toy(codes, [float(v) for v in values])
+    out = geography.to_current_codes(toy).set_index("area_code").value
+    assert out.sum() == toy.value.sum()
+    assert set(out.index) == set(chosen) | {"E06000001", "E09000001"}
+    by_code = dict(zip(codes, values, strict=True))
+    for t in chosen:
+        assert out[t] == sum(by_code[c] for c in targets[t])
