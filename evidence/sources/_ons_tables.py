@@ -92,6 +92,24 @@ def is_blank(row: Sequence) -> bool:
     return all(text(v) == "" for v in row)
 
 
+def ends_data(rows: list[list], i: int, *, code_col: int, first_value_col: int, pattern: re.Pattern,
+              file: Path, sheet: str) -> bool:
+    """Whether row ``i`` (0-based) ends a block of area rows: it has no area code, or is a note with no figures.
+
+    Footnotes follow the data, usually after a blank row ("Note 1: ...", "Source: ...", "Footnotes:"). When
+    a row ends the block, no later row may hold an area code: that would mean the layout has changed.
+    """
+    row = rows[i]
+    code = text(cell(row, code_col))
+    if code != "" and (pattern.match(code) or not is_blank(row[first_value_col:])):
+        return False
+    later = next((text(cell(r, code_col)) for r in rows[i + 1:] if pattern.match(text(cell(r, code_col)))), None)
+    if later:
+        raise SchemaError(f"row {i + 1} ends the table, but area {later!r} follows it; the layout has changed.",
+                          file=Path(file).name, sheet=sheet)
+    return True
+
+
 def area_type(code: str) -> str:
     """The kind of area a GSS code names (``lad``, ``county``, ``region``, ``nation``, ``uk``...).
 

@@ -23,6 +23,17 @@ sheet of the 2024 edition is still on April 2022 boundaries.
 
 The 2022 edition's Table 6.1 is not read: the codes of its first ~90 rows are shifted against the names
 (``E92000001`` is printed beside "GREAT BRITAIN"), so its figures cannot be keyed by code.
+
+Otherwise the counts add up exactly (UK = GB + NI, GB = England and Wales + Scotland, each nation = its
+districts, England = its regions), except in these published cells, which are kept as published:
+
+- 2022 edition, Table 7.3d, 2022: the GREAT BRITAIN and ENGLAND AND WALES counts are swapped;
+- 2022 edition, Table 5.1d (2020 births), 2-year survival: GB and E&W counts (and per cents) are swapped;
+- 2024 edition, Table 5.1a (2019 births), 5-year survival: GB is 4,470 below E&W + Scotland;
+- 2024 edition, Table 5.1b (2020 births), 2-year per cent for E&W (75.1) divides GB's survivors by E&W's
+  births; E&W's count itself is consistent.
+
+Use district, region and nation rows rather than the GB and E&W rows where these matter.
 """
 
 from __future__ import annotations
@@ -98,14 +109,9 @@ def _area_rows(rows: list[list], first: int, *, file: Path, sheet: str):
     stray cells may follow (2024 Table 7.1d has two), but no further area row may.
     """
     for i, row in enumerate(rows[first:], start=first + 1):
-        code = t.text(t.cell(row, 0))
-        if code == "" or (not t.GSS_CODE.match(code) and t.is_blank(row[1:])):
-            later = [t.text(t.cell(r, 0)) for r in rows[i:]]
-            stray = next((c for c in later if t.GSS_CODE.match(c)), None)
-            if stray:
-                raise SchemaError(f"row {i} ends the table, but area {stray!r} follows it; the layout has changed.",
-                                  file=file.name, sheet=sheet)
+        if t.ends_data(rows, i - 1, code_col=0, first_value_col=2, pattern=t.GSS_CODE, file=file, sheet=sheet):
             return
+        code = t.text(t.cell(row, 0))
         if not t.GSS_CODE.match(code) or code[:3] not in t.AREA_TYPES:
             raise SchemaError(f"row {i}: {code!r} is not a known kind of GSS area code.", file=file.name, sheet=sheet)
         raw_name = t.text(t.cell(row, 1))

@@ -44,8 +44,8 @@ def parse_population(paths: dict[str, Path]) -> pd.DataFrame:
 
     records = []
     for i, row in enumerate(rows[1:], start=2):
-        if t.is_blank(row):
-            break  # the source footnote follows the first blank row
+        if t.ends_data(rows, i - 1, code_col=1, first_value_col=3, pattern=_LA_CODE, file=path, sheet=_SHEET):
+            break  # the source footnote follows
         code = t.text(t.cell(row, 1))
         if not _LA_CODE.match(code):
             raise SchemaError(f"row {i}: {code!r} is not a local authority code; expected the data to run to the "

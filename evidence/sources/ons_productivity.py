@@ -124,12 +124,13 @@ def _parse_sheet(rows: list[list], sheet: str, spec: _Sheet, *, file: Path, itl:
     pattern = _ITL_CODE if itl else _LAD_CODE
     records = []
     for i, row in enumerate(rows[_HEADER_ROW + 1:], start=_HEADER_ROW + 2):
-        if t.is_blank(row[: len(id_cols)]):
-            break  # the footnotes follow the first blank row
+        if t.ends_data(rows, i - 1, code_col=code_col, first_value_col=len(id_cols), pattern=pattern, file=file,
+                       sheet=sheet):
+            break  # footnotes follow
         code = t.text(t.cell(row, code_col))
         if not pattern.match(code):
-            raise SchemaError(f"row {i}: {code!r} is not an area code; expected the data block to run to the "
-                              "first blank row.", file=file.name, sheet=sheet)
+            raise SchemaError(f"row {i}: {code!r} is not an area code; expected area rows down to the footnotes.",
+                              file=file.name, sheet=sheet)
         name = t.text(t.cell(row, code_col + 1))
         level = t.text(t.cell(row, 0)) if itl else None
         if itl and level not in _ITL_LEVELS:
