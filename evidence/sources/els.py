@@ -10,10 +10,11 @@ the tidy contract of :mod:`evidence.sources.base`, plus:
     The April-2023 GSS code, so every ELS series joins on one LAD vintage. Housing affordability and
     gigabit broadband use 2025 codes, in which Barnsley and Sheffield were recoded after a small boundary
     change (E08000038 -> E08000016, E08000039 -> E08000019); every other code is the same in both
-    vintages and ITL codes are kept as published (ITL 2025).
+    vintages. ITL codes are kept as published.
 ``code_vintage``
     The code set ``area_code`` belongs to: ``"GSS 2023"`` or ``"GSS 2025"`` (GSS codes as of that April;
-    they differ only for Barnsley and Sheffield) or ``"ITL 2025"``.
+    they differ only for Barnsley and Sheffield), ``"ITL 2025"``, or ``"ITL 2021"`` for the ITL codes
+    the publisher notes as "Obsolete code since 2025" (exports 2019-2022 only, see below).
 ``geography_level``
     The publisher's ``geography`` value (``Country``, ``Nation``, ``Region``, ``County or Unitary
     Authority``, ``Local Authority District``, ``Combined Authority or City Region``, ``ITL Level 1/2/3``).
@@ -39,11 +40,17 @@ Corrections and drops (each documented where it happens):
 * Housing affordability: published with ``measure`` ``Percentage`` and ``unit`` ``%`` but the value is a
   ratio (median house price / median gross annual residence-based earnings, e.g. 7.56), so ``unit`` is
   set to ``"ratio (house price / annual earnings)"`` and ``measure`` to ``"Ratio"``.
-* Exports: ITL 2021 and ITL 2025 codes are both present for the same places (TLC11 and TLC31...); the
-  superseded rows (``notes`` "Obsolete code since ...") are dropped so that areas are not double counted.
+* Exports: ITL 2021 and ITL 2025 codes are both present for the same places (TLC11 and TLC31...), but
+  NOT for the same years: 2019-2022 are published on the ITL 2021 geography (179 ITL3 and 40 ITL2
+  areas, of which 57 and 10 codes are now "Obsolete code since 2025") and 2023 on the ITL 2025 geography
+  (182 ITL3, 45 ITL2). Each year is therefore one complete, non-overlapping set and no (area, year) key
+  is duplicated, so the superseded-code rows are KEPT (``code_vintage`` ``"ITL 2021"``): dropping them,
+  as their notes might suggest, would delete 268 real observations and leave 2019-2022 with only 122 of
+  179 ITL3 areas. A consistent ITL3 series across 2022-2023 needs a best fit between the two ITL
+  vintages. (North of Tyne CA, E47000011, also noted obsolete, is the only North East CA row and is kept.)
 * FDI: the three Scottish city regions (Aberdeen, Edinburgh and South East Scotland, Glasgow) have the
-  literal code ``na`` (40 duplicate keys); they are dropped because they have no GSS code to join on and
-  the toolkit's focus is England. Scotland's ITL1/ITL2 rows remain.
+  literal code ``na`` (60 rows sharing 20 (areacd, indicator, period) keys); they are dropped because
+  they have no GSS code to join on and the toolkit's focus is England. Scotland's ITL1/ITL2 rows remain.
 
 Suppressed cells (``status`` ``x`` not available, ``u`` low reliability, ``c`` confidential; the
 observation is empty in every case) come back as ``value`` NA with ``flag`` set to the marker.
@@ -51,6 +58,8 @@ observation is empty in every case) come back as ``value`` NA with ``flag`` set 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Iterable
@@ -92,7 +101,6 @@ class _Spec:
     additive: bool
     lad_vintage: int  # April of the GSS code set the file uses (2023 or 2025)
     description: str
-    drop_obsolete: bool = False
     drop_uncoded: bool = False
     unit: str | None = None
     measure: str | None = None
@@ -127,8 +135,8 @@ _SPECS: tuple[_Spec, ...] = (
           "Financial years 2020-21 and 2021-22 (year = 2020, 2021); UK, nations and English regions only; "
           "£ million, current prices."),
     _Spec("els-exports", "els-exports-meta", "Value of UK exports (goods and services)", True, 2025,
-          "2019-2023; UK, ITL1-3 (ITL 2025 codes) and city regions; no LAD level; £ million, current prices. "
-          "Superseded ITL 2021 codes are dropped.", drop_obsolete=True),
+          "2019-2023; UK, ITL1-3 and city regions; no LAD level; £ million, current prices. 2019-2022 are on "
+          "ITL 2021 codes (code_vintage 'ITL 2021' where the code has since changed), 2023 on ITL 2025 codes."),
     _Spec("els-fdi", "els-fdi-meta", "Inward and outward foreign direct investment positions", True, 2025,
           "2015-2024; GB ITL1/ITL2 (ITL 2025 codes) and city regions; £ million, end-period positions (stocks). "
           "Scottish city regions (code 'na') are dropped.", drop_uncoded=True),
@@ -144,22 +152,28 @@ SPECS: dict[str, _Spec] = {s.csv: s for s in _SPECS}
 # --------------------------------------------------------------------------------------------- sidecar
 
 
-def _iso_date(text: str | None) -> str | None:
-    if not text:
-        return None
+def _parts(text: str | None) -> list[str]:
+    """The ``|``-separated parts of a sidecar field (multi-source series list one per source), de-duplicated."""
+    return list(dict.fromkeys(p.strip() for p in (text or "").split("|") if p.strip()))
+
+
+def _iso_date(text: str) -> str:
     try:
-        return datetime.strptime(text.strip(), "%d/%m/%Y").date().isoformat()
+        return datetime.strptime(text, "%d/%m/%Y").date().isoformat()
     except ValueError:
-        return text.strip()
+        return text
 
 
 def read_sidecar(path: Path) -> dict:
     """Parse an ELS ``.json`` sidecar into a flat dict (pure).
 
     Returns ``{"indicators": {name: {"label", "subtitle", "caveats", "long_description"}}, "source_date",
-    "source_url", "source_org", "experimental_statistic", "caveats"}``. Single-indicator files are keyed
-    by the ``label``; multi-indicator files (employment rate, FDI) nest one block per CSV indicator name
-    beside a ``shared`` block, whose keys apply to all of them.
+    "source_url", "source_urls", "source_org", "experimental_statistic", "caveats"}``. Single-indicator
+    files are keyed by the ``label``; multi-indicator files (employment rate, FDI) nest one block per CSV
+    indicator name beside a ``shared`` block, whose keys apply to all of them. Multi-source series list
+    their sources separated by ``|`` (weekly pay: ``23/10/2025|23/10/2025``, ONS|NISRA): ``source_date``
+    is the distinct dates as ISO ``YYYY-MM-DD`` joined by ``|``, ``source_url`` the first URL,
+    ``source_urls`` all of them and ``source_org`` the organisations joined by ``; ``.
 
     Raises
     ------
@@ -192,11 +206,13 @@ def read_sidecar(path: Path) -> dict:
             "long_description": block.get("longDescription") or shared.get("longDescription"),
         }
     exp = shared.get("experimentalStatistic")
+    urls = _parts(shared.get("sourceURL"))
     return {
         "indicators": indicators,
-        "source_date": _iso_date(shared.get("sourceDate")),
-        "source_url": shared.get("sourceURL"),
-        "source_org": shared.get("sourceOrg"),
+        "source_date": "|".join(_iso_date(d) for d in _parts(shared.get("sourceDate"))) or None,
+        "source_url": urls[0] if urls else None,
+        "source_urls": urls,
+        "source_org": "; ".join(_parts(shared.get("sourceOrg"))) or None,
         "experimental_statistic": None if exp is None else exp == "T",
         "caveats": shared.get("caveats"),
     }
@@ -224,15 +240,24 @@ def _spec_for(paths: dict[str, Path]) -> _Spec:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    """All fields as stripped text; a row with the wrong number of fields (a cut-short file) is an error."""
     try:
-        df = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False, na_filter=False)
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        text = path.read_text(encoding="utf-8-sig")  # BOM or not; universal newlines handle CRLF
+        rows = list(csv.reader(io.StringIO(text)))
+    except (UnicodeDecodeError, csv.Error) as exc:
         raise SchemaError(f"could not be read as CSV ({type(exc).__name__}: {exc}). Is it truncated? "
                           "Re-fetch it with `evidence fetch --force`.", file=path.name) from exc
-    df.columns = [str(c).strip() for c in df.columns]
-    require_columns(df, COLUMNS, file=path)
-    # A row cut short (truncated file) leaves NaN in its trailing fields despite na_filter=False.
-    return df.fillna("").apply(lambda s: s.str.strip())
+    rows = [r for r in rows if r]
+    if not rows:
+        raise SchemaError("is empty.", file=path.name)
+    header = [c.strip() for c in rows[0]]
+    require_columns(pd.DataFrame(columns=header), COLUMNS, file=path)
+    short = [i + 1 for i, r in enumerate(rows[1:], start=1) if len(r) != len(header)]
+    if short:
+        raise SchemaError(f"{len(short)} row(s) without {len(header)} fields (lines {short[:3]}). Is the file "
+                          "truncated? Re-fetch it with `evidence fetch --force`.", file=path.name)
+    df = pd.DataFrame(rows[1:], columns=header, dtype="str")
+    return df.apply(lambda s: s.str.strip())
 
 
 def _round_sig(x: pd.Series, digits: int) -> pd.Series:
@@ -274,8 +299,6 @@ def parse_local_indicator(paths: dict[str, Path]) -> pd.DataFrame:
     if df.empty:
         raise SchemaError("has a header but no data rows.", file=file)
 
-    if spec.drop_obsolete:
-        df = df[~df["notes"].str.startswith(_OBSOLETE)]
     if spec.drop_uncoded:
         df = df[df["areacd"].str.lower() != "na"]
     _bad(df, ~df["areacd"].str.match(_CODE), "an area code that is not a GSS or ITL code", file=file)
@@ -313,6 +336,7 @@ def parse_local_indicator(paths: dict[str, Path]) -> pd.DataFrame:
 
     codes = df["areacd"]
     is_itl = codes.str.match(_ITL)
+    itl_vintage = np.where(df["notes"].str.startswith(_OBSOLETE + " 2025"), "ITL 2021", "ITL 2025")
     code_2023 = codes.replace(LAD25_TO_LAD23) if spec.lad_vintage == 2025 else codes
     notes = df["notes"]
     if spec.unit_note:
@@ -322,7 +346,7 @@ def parse_local_indicator(paths: dict[str, Path]) -> pd.DataFrame:
         "area_code": codes.astype("str"),
         "area_name": df["areanm"],
         "area_code_2023": code_2023.astype("str"),
-        "code_vintage": np.where(is_itl, "ITL 2025", f"GSS {spec.lad_vintage}"),
+        "code_vintage": np.where(is_itl, itl_vintage, f"GSS {spec.lad_vintage}"),
         "geography_level": df["geography"],
         "indicator": df["indicator"],
         "metric": df["indicator"].map(metric),
@@ -375,6 +399,7 @@ class LocalIndicatorDataset(Dataset):
             "caveats": "\n\n".join(dict.fromkeys(v["caveats"] for v in inds.values() if v.get("caveats"))),
             "source_date": side["source_date"],
             "source_url": side["source_url"],
+            "source_urls": side["source_urls"],
             "source_org": side["source_org"],
             "experimental_statistic": side["experimental_statistic"],
             "indicators": inds,
@@ -434,7 +459,7 @@ def get_local_indicator(name: str, *, areas: str | Iterable[str] | None = None,
     except the housing affordability ratio (see the module docstring). Money is in current prices.
     Geography: UK/GB/E&W, nations, regions, counties/UAs, LADs (April 2023 codes, or April 2025 for
     housing affordability and gigabit broadband: use ``area_code_2023`` to join), combined authorities,
-    ITL 2025 areas; which levels exist depends on the series.
+    ITL areas (ITL 2025; exports 2019-2022 on ITL 2021); which levels exist depends on the series.
 
     ========================== ============================================= ==========================
     name                       series                                        years

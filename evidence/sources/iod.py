@@ -36,7 +36,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from ..errors import SchemaError, UnknownAreaError
-from .base import Dataset, load, read_excel, require_columns, require_sheets
+from .base import Dataset, load, read_excel, require_columns, require_sheets, sheet_names
 
 CODE_COL = "Local Authority District code (2024)"
 NAME_COL = "Local Authority District name (2024)"
@@ -55,21 +55,21 @@ DOMAINS: dict[str, tuple[str, str]] = {
     "IDAOPI": ("IDAOPI", "Income Deprivation Affecting Older People Index"),
 }
 
-# label (after the "<prefix> - " part, lower case) -> (measure, unit)
+# label after the "<prefix> - " part, as published (matched case-insensitively) -> (measure, unit)
 _BASE = {
-    "average rank": ("average_rank", "rank"),
-    "rank of average rank": ("rank_of_average_rank", "rank"),
-    "average score": ("average_score", "score"),
-    "rank of average score": ("rank_of_average_score", "rank"),
-    "proportion of lsoas in most deprived 10% nationally": ("proportion_lsoas_most_deprived_10pct", "proportion"),
-    "rank of proportion of lsoas in most deprived 10% nationally":
+    "Average rank": ("average_rank", "rank"),
+    "Rank of average rank": ("rank_of_average_rank", "rank"),
+    "Average score": ("average_score", "score"),
+    "Rank of average score": ("rank_of_average_score", "rank"),
+    "Proportion of LSOAs in most deprived 10% nationally": ("proportion_lsoas_most_deprived_10pct", "proportion"),
+    "Rank of proportion of LSOAs in most deprived 10% nationally":
         ("rank_of_proportion_lsoas_most_deprived_10pct", "rank"),
 }
 _IMD_EXTRA = {
-    "extent": ("extent", "proportion"),
-    "rank of extent": ("rank_of_extent", "rank"),
-    "local concentration": ("local_concentration", "rank"),
-    "rank of local concentration": ("rank_of_local_concentration", "rank"),
+    "Extent": ("extent", "proportion"),
+    "Rank of extent": ("rank_of_extent", "rank"),
+    "Local concentration": ("local_concentration", "rank"),
+    "Rank of local concentration": ("rank_of_local_concentration", "rank"),
 }
 _LAD = re.compile(r"^E0[6-9]\d{6}$")
 N_LADS = 296
@@ -83,7 +83,7 @@ def _expected(sheet: str) -> dict[str, tuple[str, str]]:
         cols.update({f"IMD25 - {k}": v for k, v in _IMD_EXTRA.items()})
     if sheet in ("Income", "Employment"):
         cols[f"{sheet} scale"] = ("scale", "persons")
-        cols[f"rank of {sheet} scale"] = ("rank_of_scale", "rank")
+        cols[f"Rank of {sheet} Scale"] = ("rank_of_scale", "rank")
     return cols
 
 
@@ -100,6 +100,7 @@ def parse_deprivation(paths: dict) -> pd.DataFrame:
         duplicated, the sheet does not hold 296 LADs, or a value is not numeric.
     """
     path = paths["iod2025-lad"]
+    sheet_names(path)  # a truncated or corrupt workbook fails here with a SchemaError
     book = read_excel(path, sheet_name=None)
     require_sheets(book, list(DOMAINS), file=path)
     frames = []

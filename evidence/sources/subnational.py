@@ -42,7 +42,7 @@ import pandas as pd
 
 from .. import catalogue, config
 from ..errors import SchemaError, SourceUnavailableError, UnknownAreaError, UnknownDatasetError
-from .base import Dataset, load, read_excel, read_parquet, require_sheets, write_parquet
+from .base import Dataset, load, read_excel, read_parquet, require_sheets, sheet_names, write_parquet
 
 ENTRY = "subnational-indicators"
 DICTIONARY_SHEET = "Data dictionary"
@@ -235,6 +235,7 @@ def parse_dictionary(path: Path, raw: pd.DataFrame | None = None) -> pd.DataFram
     """
     path = Path(path)
     if raw is None:
+        require_sheets(sheet_names(path), [DICTIONARY_SHEET], file=path)
         raw = read_excel(path, sheet_name=DICTIONARY_SHEET, header=None)
     header = None
     for i in range(min(10, len(raw))):
@@ -346,6 +347,7 @@ def parse_subnational_indicators(paths: dict[str, Path]) -> pd.DataFrame:
         value or period cannot be read, or the dictionary's metrics differ from :data:`METRICS`.
     """
     path = paths[ENTRY]
+    sheet_names(path)  # a truncated or corrupt workbook fails here with a SchemaError
     book = read_excel(path, sheet_name=None, header=None)
     require_sheets(book, [DICTIONARY_SHEET] + [m.sheet for m in METRICS], file=path)
     meta = parse_dictionary(path, book[DICTIONARY_SHEET]).set_index("metric")
