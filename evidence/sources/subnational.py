@@ -359,8 +359,9 @@ def parse_subnational_indicators(paths: dict[str, Path]) -> pd.DataFrame:
     out = out[["area_code", "area_name", "geography_level", "metric", "metric_name", "period", "year", "value",
                "unit", "flag", "additive", "lci_95", "uci_95", "observation_status", "data_accuracy", "notes",
                "polarity", "boundary_vintage"]]
-    for c in ("observation_status", "data_accuracy", "notes", "boundary_vintage"):
-        out[c] = out[c].replace({"": None, "N/A": None}) if c == "boundary_vintage" else out[c].replace("", None)
+    for c in ("observation_status", "data_accuracy", "notes"):
+        out[c] = out[c].replace("", None)
+    out["boundary_vintage"] = out["boundary_vintage"].replace("N/A", None)  # homicide: police force areas
     out["area_code"] = out["area_code"].astype("str")
     out["flag"] = out["flag"].astype("str").where(out["flag"].notna())
     for c in ("area_name", "geography_level", "metric", "metric_name", "period", "unit", "flag",
