@@ -28,14 +28,10 @@ OGL = ("Contains public sector information licensed under the Open Government Li
 
 def _extra_writers() -> list:
     """Snapshot writers for non-tabular data (boundaries), if their modules exist."""
-    writers = []
-    try:
-        from .sources.boundaries import snapshot_boundaries
-    except ImportError:
-        pass
-    else:
-        writers.append(("boundaries", snapshot_boundaries))
-    return writers
+    from .sources.boundaries import snapshot_boundaries
+    from .sources.subnational import snapshot_subnational_metadata
+
+    return [("boundaries", snapshot_boundaries), ("subnational-metadata", snapshot_subnational_metadata)]
 
 
 def build_snapshot(names: Iterable[str] | None = None, *, dest: Path | None = None, progress: bool = True) -> dict:
@@ -69,7 +65,9 @@ def build_snapshot(names: Iterable[str] | None = None, *, dest: Path | None = No
     if not names:
         for label, writer in _extra_writers():
             try:
-                manifest.setdefault("extras", {})[label] = writer(dest)
+                written = writer(dest)
+                written = written if isinstance(written, list) else [written]
+                manifest.setdefault("extras", {})[label] = sorted(Path(p).name for p in written)
             except SourceUnavailableError:
                 skipped.append(label)
     manifest["built"] = datetime.now(UTC).strftime("%Y-%m-%d")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -10,6 +11,17 @@ from evidence.sources import registry
 from evidence.sources.base import TIDY_COLUMNS, load
 
 DATASETS = sorted(registry())
+
+
+def _assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Frame equality that is fast on million-row categorical frames (assert_frame_equal is not)."""
+    assert list(a.columns) == list(b.columns) and len(a) == len(b)
+    for col in a.columns:
+        x, y = a[col], b[col]
+        if pd.api.types.is_float_dtype(x):
+            assert np.array_equal(x.to_numpy(), y.to_numpy(), equal_nan=True), col
+        else:
+            assert (x.astype(object).fillna("<NA>").to_numpy() == y.astype(object).fillna("<NA>").to_numpy()).all(), col
 
 
 def test_registry_is_not_empty():
@@ -26,7 +38,7 @@ def test_dataset_loads_validates_and_has_provenance(raw_data_dir, name, monkeypa
     assert df["area_code"].astype(str).str.len().gt(0).all()
     assert df["additive"].dtype == bool
     flagged = df["flag"].notna()
-    assert df.loc[flagged, "flag"].map(type).eq(str).all()
+    assert all(isinstance(f, str) for f in df.loc[flagged, "flag"].unique())
     recs = provenance.records(df)
     assert {r["sha256"] for r in recs} == {catalogue.entry(f).sha256 for f in ds.files}
     assert all(r["licence"] and r["release"] and r["publisher"] for r in recs)
@@ -38,5 +50,5 @@ def test_dataset_loads_validates_and_has_provenance(raw_data_dir, name, monkeypa
     monkeypatch.setattr(pd, "read_csv", refuse)
     warm = load(ds)
     assert warm.attrs["data_origin"] == "cache"
-    pd.testing.assert_frame_equal(warm, df, check_dtype=False, check_categorical=False)
+    _assert_same(warm, df)
     assert provenance.records(warm) == recs

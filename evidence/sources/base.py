@@ -185,9 +185,11 @@ def require_columns(df: pd.DataFrame, wanted: Sequence[str], *, file: Path, shee
 
 def read_excel(path: Path, *, sheet_name=0, **kwargs) -> pd.DataFrame | dict[str, pd.DataFrame]:
     """Read a spreadsheet with calamine (fast; handles .xlsx and .xls); a broken file raises ``SchemaError``."""
+    from python_calamine import CalamineError
+
     try:
         return pd.read_excel(path, sheet_name=sheet_name, engine="calamine", **kwargs)
-    except (ValueError, OSError, KeyError) as exc:
+    except (ValueError, OSError, KeyError, CalamineError) as exc:
         if isinstance(exc, SchemaError):
             raise
         raise SchemaError(f"could not be read as a spreadsheet ({type(exc).__name__}: {exc}). "
