@@ -122,6 +122,7 @@ def fetch_one(e: catalogue.Entry, *, mirror: str | None = None, force: bool = Fa
                 "It was not saved. Either the download is corrupt (try again) or the publisher has issued a new "
                 f"release (check {e.url or e.publisher} and update evidence/data/catalogue.toml)."
             )
+        os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, dest)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

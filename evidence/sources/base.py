@@ -84,10 +84,9 @@ def _cache_key(ds: Dataset) -> str:
     return h.hexdigest()[:16]
 
 
-def write_parquet(df: pd.DataFrame, path: Path, meta: dict, *, compression_level: int | None = None) -> None:
-    """Write ``df`` atomically as parquet with ``meta`` (JSON) in the file's schema metadata."""
+def write_table(table: pa.Table, path: Path, meta: dict, *, compression_level: int | None = None) -> None:
+    """Write an Arrow table atomically as parquet with ``meta`` (JSON) added to its schema metadata."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(df, preserve_index=False)
     md = dict(table.schema.metadata or {})
     md[_META_KEY] = json.dumps(meta).encode()
     table = table.replace_schema_metadata(md)
@@ -95,10 +94,16 @@ def write_parquet(df: pd.DataFrame, path: Path, meta: dict, *, compression_level
     os.close(fd)
     try:
         pq.write_table(table, tmp, compression="zstd", compression_level=compression_level)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_parquet(df: pd.DataFrame, path: Path, meta: dict, *, compression_level: int | None = None) -> None:
+    """Write ``df`` atomically as parquet with ``meta`` (JSON) in the file's schema metadata."""
+    write_table(pa.Table.from_pandas(df, preserve_index=False), path, meta, compression_level=compression_level)
 
 
 def read_parquet(path: Path) -> tuple[pd.DataFrame, dict]:

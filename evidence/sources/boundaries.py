@@ -24,7 +24,6 @@ to when the raw file has not been fetched.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from pathlib import Path
 
 from .. import catalogue, config, provenance
 from ..errors import SchemaError, SourceUnavailableError
+from .base import write_table
 
 #: Bump when the parsed output changes, so stale caches are not reused.
 VERSION = "1"
@@ -113,19 +113,12 @@ def _write_geoparquet(gdf, path: Path, meta: dict) -> None:
     """Write ``gdf`` atomically as GeoParquet with ``meta`` (JSON) added to the schema metadata."""
     import pyarrow.parquet as pq
 
+    # geopandas writes the GeoParquet "geo" metadata; the table is then re-written with ours added.
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".parquet.part")
-    os.close(fd)
-    try:
-        gdf.to_parquet(tmp, index=False, compression="zstd")
-        table = pq.read_table(tmp)
-        md = dict(table.schema.metadata or {})
-        md[_META_KEY] = json.dumps(meta).encode()
-        pq.write_table(table.replace_schema_metadata(md), tmp, compression="zstd")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with tempfile.TemporaryDirectory(dir=path.parent) as tmp:
+        staged = Path(tmp) / path.name
+        gdf.to_parquet(staged, index=False, compression="zstd")
+        write_table(pq.read_table(staged), path, meta)
 
 
 def _read_geoparquet(path: Path):

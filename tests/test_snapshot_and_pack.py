@@ -1,0 +1,89 @@
+"""The committed snapshot reproduces the parsers' output and lets a fresh clone build a pack offline."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evidence import config, provenance
+from evidence.cli import main
+from evidence.errors import SourceUnavailableError
+from evidence.report import build_many, build_pack
+from evidence.snapshot import SIZE_LIMIT_BYTES
+from evidence.sources import registry
+from evidence.sources.base import load, read_parquet
+
+COMMITTED = config.CHECKOUT_DIR / "data" / "processed" / "snapshot"
+
+
+def test_committed_snapshot_is_small_and_has_a_manifest():
+    files = list(COMMITTED.glob("*.parquet"))
+    assert files, "data/processed/snapshot is empty: run `evidence process`"
+    assert sum(p.stat().st_size for p in files) < SIZE_LIMIT_BYTES
+    manifest = json.loads((COMMITTED / "MANIFEST.json").read_text())
+    assert "Open Government Licence" in manifest["licence"]
+    for name, d in manifest["datasets"].items():
+        assert (COMMITTED / f"{name}.parquet").exists()
+        assert all(len(s["sha256"]) == 64 for s in d["sources"])
+
+
+@pytest.mark.parametrize("name", ["gva", "productivity", "population", "earnings"])
+def test_snapshot_equals_a_fresh_parse_of_the_pinned_files(raw_data_dir, name):
+    ds = registry()[name]
+    fresh = load(ds, source="raw")
+    snap, meta = read_parquet(COMMITTED / f"{name}.parquet")
+    assert len(snap) == len(fresh) and list(snap.columns) == list(fresh.columns)
+    assert np.array_equal(snap["value"].to_numpy(), fresh["value"].to_numpy(), equal_nan=True)
+    assert [r["sha256"] for r in meta["provenance"]] == [r["sha256"] for r in provenance.records(fresh)]
+
+
+@pytest.fixture
+def offline(tmp_path, monkeypatch):
+    """A data folder holding only a copy of the committed snapshot: no raw files, no ../shared."""
+    data = tmp_path / "data"
+    shutil.copytree(COMMITTED, data / "processed" / "snapshot")
+    monkeypatch.setenv("EVIDENCE_DATA_DIR", str(data))
+    monkeypatch.setenv("EVIDENCE_SHARED_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.delenv("EVIDENCE_MIRROR", raising=False)
+    return data
+
+
+def test_loads_fall_back_to_the_snapshot_offline(offline):
+    df = load(registry()["gva"])
+    assert df.attrs["data_origin"] == "snapshot"
+    mk = df[(df.area_code == "E06000042") & (df.year == 1998) & (df.industry == "Total")
+            & (df.measure == "current_prices")]
+    assert mk["value"].tolist() == [5154.0]
+    assert provenance.records(df)[0]["release"].startswith("ONS, Regional economic activity by GDP")
+
+
+def test_reference_pack_builds_offline(offline, tmp_path):
+    folder = build_pack("Buckinghamshire Thames Valley", out=tmp_path / "reports")
+    manifest = json.loads((folder / "pack.json").read_text())
+    assert manifest["area"]["code"] == "E37000043"
+    assert {t["key"] for t in manifest["tables"]} >= {"members", "gva_total_cp", "gva_per_hour", "population"}
+    assert manifest["notes"] == []
+    gva = pd.read_csv(folder / "gva_total_cp.csv", dtype={"area_code": str})
+    assert gva["area_code"].tolist() == ["E06000060"]
+    xl = pd.ExcelFile(folder / f"{folder.name}-evidence.xlsx", engine="openpyxl")
+    assert "Sources" in xl.sheet_names
+    assert pd.read_excel(xl, "Sources")["sha256"].str.len().eq(64).all()
+
+
+def test_missing_data_everywhere_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVIDENCE_DATA_DIR", str(tmp_path / "empty"))
+    with pytest.raises(SourceUnavailableError, match="evidence fetch"):
+        load(registry()["population"])
+
+
+def test_a_failing_area_does_not_stop_the_others(offline, tmp_path, capsys):
+    out = tmp_path / "reports"
+    results = build_many(["BTVLEP", "No Such LEP", "OxLEP"], out=out, progress=False)
+    assert results["BTVLEP"] is None and results["OxLEP"] is None
+    assert "Unknown area" in results["No Such LEP"] and (out / "logs" / "no-such-lep.log").exists()
+    assert main(["build", "BTVLEP", "No Such LEP", "--out", str(out), "--quiet"]) == 1
+    assert "FAILED No Such LEP" in capsys.readouterr().err
