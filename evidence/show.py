@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 
 from . import geography
@@ -35,7 +37,20 @@ def parse_years(years: str | None, year: int | None) -> tuple[int | None, int | 
 
 def show(name: str, *, area: str | None = None, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
          years: str | None = None) -> pd.DataFrame:
-    """Tidy rows of dataset ``name`` for ``area`` (its member LADs for a grouping) and the chosen years."""
+    """Tidy rows of dataset or indicator ``name`` for ``area`` and the chosen years.
+
+    A dataset is filtered to the area (its member LADs for a LEP, CA or grouping); an indicator is computed
+    for the area, with England and the UK as comparators where the source allows.
+    """
+    from .indicators.area import INDICATORS, compute
+
+    if name in INDICATORS:
+        if not area:
+            raise EvidenceError(f"`evidence show {name}` needs --area (a LEP, CA, region, grouping or LAD).")
+        out = compute(name, [area], vintage=vintage, years=parse_years(years, year))
+        for note in out.attrs.get("caveats", []):
+            print(f"note: {note}", file=sys.stderr)
+        return out
     ds = dataset(name)
     df = load(ds)
     if area:
