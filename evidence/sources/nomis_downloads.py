@@ -379,6 +379,13 @@ def split_coded_label(label: str, *, file: Path | str, pattern: str, sheet: str 
     return m["code"], m["name"].strip()
 
 
+def _geography():
+    """The geography module, imported lazily (its tables load on first use)."""
+    from .. import geography
+
+    return geography
+
+
 def resolve_labels(labels: Iterable[str], *, file: Path | str, vintage: int = 2021) -> dict[str, tuple[str, str, str]]:
     """Resolve Nomis area labels to ``(code, official name, area type)`` through the geography module.
 
@@ -386,8 +393,7 @@ def resolve_labels(labels: Iterable[str], *, file: Path | str, vintage: int = 20
     cannot be resolved is collected, and then one ``UnknownAreaError`` names them all (and the file), so
     that no area is ever dropped silently.
     """
-    from .. import geography  # imported lazily: the geography tables load on first use
-
+    geography = _geography()
     out: dict[str, tuple[str, str, str]] = {}
     unknown: list[str] = []
     hints: list[str] = []
@@ -416,7 +422,8 @@ def to_categories(df: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
     """Convert repeated string columns to categoricals (keeps parquet and memory compact)."""
     for c in columns:
         if c in df.columns:
-            df[c] = df[c].astype("category")
+            # via the string dtype, so that all-missing columns hold NaN (not None) and survive parquet unchanged
+            df[c] = df[c].astype("str").astype("category")
     return df
 
 
