@@ -292,6 +292,11 @@ def read_bres_ca_cells(path: Path) -> pd.DataFrame:
         cells["employment_status"] = status
         frames.append(cells)
     df = pd.concat(frames, ignore_index=True)
+    per_year = df.groupby("year")["employment_status"].unique()
+    incomplete = {int(y): sorted(s) for y, s in per_year.items() if sorted(s) != sorted(STATUSES)}
+    if incomplete:
+        raise SchemaError(f"every year must have the blocks {list(STATUSES)}; found {incomplete}. Is the file "
+                          "truncated?", file=path.name)
     pos = df["row_pos"].to_numpy()
     value, _ = nd.split_numbers(df["raw"], allowed=(), file=path, sheet=None)
     _, flag = nd.split_numbers(df["raw_flags"], allowed=(), file=path, sheet=None, what="Flags")

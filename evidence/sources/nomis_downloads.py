@@ -239,6 +239,9 @@ def split_blocks(
             i += 1
         data = []
         while i < stop and not _blank(rows[i]):
+            if any(c is not None for c in rows[i][width:]):
+                raise fail(f"row {i + 1} of block {k + 1} has values beyond the {width} columns of its header "
+                           f"(row {line}).")
             row = list(rows[i][:width]) + [None] * (width - len(rows[i]))
             data.append(tuple(row))
             i += 1
