@@ -244,19 +244,13 @@ def read_bres_lep_nuts3_cells(path: Path) -> pd.DataFrame:
 def parse_bres_lep_nuts3(paths: dict[str, Path]) -> pd.DataFrame:
     """Parse ``bres-lep-nuts3-2015-2020`` (employment, England, 38 LEPs and GB NUTS3 2016, 2015-2020).
 
-    ``country:`` and ``lep:`` labels are resolved through the geography module; ``nuts316:UKC11 Hartlepool
-    and Stockton-on-Tees`` labels carry their NUTS 2016 code, which is kept as ``area_code``.
+    Every label is resolved through :func:`evidence.geography.resolve_nomis_label`: ``country:England``,
+    the 38 ``lep:`` names (2021 LEP codes) and ``nuts316:UKC11 Hartlepool and Stockton-on-Tees`` (the NUTS
+    2016 code and name the label carries).
     """
     path = Path(paths["bres-lep-nuts3-2015-2020"])
     df = read_bres_lep_nuts3_cells(path)
-    labels = df["row_label"].unique()
-    coded = {}
-    for lab in labels:
-        prefix, rest = nd.split_prefix(lab)
-        if prefix == "nuts316":
-            coded[lab] = (*nd.split_coded_label(rest, file=path, pattern=r"UK[C-N]\w\d"), "nuts3")
-    resolved = nd.resolve_labels([lab for lab in labels if lab not in coded], file=path)
-    nd.attach_areas(df, {**resolved, **coded})
+    nd.attach_areas(df, nd.resolve_labels(df["row_label"].unique(), file=path))
     df["additive"] = True
     df["unit"] = _unit(df["employment_status"])
     return _finish(df, key=["area_code", "year", "classification", "industry"], file=path)
@@ -321,15 +315,52 @@ def read_bres_ca_cells(path: Path) -> pd.DataFrame:
     return out
 
 
+#: An ONS file listing every combined authority by E47 code and name, including the four created after the
+#: May 2024 LAD -> CA lookup behind :mod:`evidence.geography` (E47000015 Devon and Torbay, E47000016 Hull
+#: and East Yorkshire, E47000017 Greater Lincolnshire, E47000018 Lancashire).
+CA_CODES_ENTRY = "els-employment-rate"
+_CA_GEOGRAPHY = "Combined Authority or City Region"
+
+
+def ons_ca_codes(path: Path) -> dict[str, tuple[str, str, str]]:
+    """Combined-authority name -> ``(E47 code, name, "ca")`` from an Explore Local Statistics CSV (ONS).
+
+    Rows tagged ``Combined Authority or City Region`` with an E47 code; codes the file notes as obsolete
+    are left out. A name with two codes raises ``SchemaError``.
+    """
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False,
+                          usecols=["areacd", "areanm", "geography", "notes"])
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"could not read the combined-authority codes ({exc}); expected the Explore Local "
+                          "Statistics columns areacd, areanm, geography, notes.", file=path.name) from exc
+    ca = raw[(raw["geography"] == _CA_GEOGRAPHY) & raw["areacd"].str.fullmatch(r"E47\d{6}")
+             & ~raw["notes"].str.contains("bsolete")].drop_duplicates(["areacd", "areanm"])
+    if ca.empty or ca["areanm"].duplicated().any():
+        raise SchemaError(f"expected one E47 code per combined-authority name, found {len(ca)} rows.",
+                          file=path.name)
+    return {n: (c, n, "ca") for c, n in zip(ca["areacd"], ca["areanm"], strict=True)}
+
+
 def parse_bres_ca(paths: dict[str, Path]) -> pd.DataFrame:
     """Parse ``bres-ca-2015-2024`` (15 English combined authorities, 4 statuses, 2015-2024; 2024 provisional).
 
-    The file names the combined authorities without codes; they are resolved to E47 codes through the
-    geography module (an unknown name raises ``UnknownAreaError``). ``provisional`` is True for 2024.
+    The file names the combined authorities without codes. Each name is resolved to its E47 code with
+    :func:`evidence.geography.resolve` (type ``ca``); the four authorities created after the geography
+    module's May 2024 lookup (Devon and Torbay, Greater Lincolnshire, Hull and East Yorkshire, Lancashire)
+    take their codes from the ONS Explore Local Statistics file ``els-employment-rate`` instead, and a
+    name found in neither raises ``UnknownAreaError``. Where both know a name, their codes must agree.
+    ``provisional`` is True for 2024.
     """
     path = Path(paths["bres-ca-2015-2024"])
     df = read_bres_ca_cells(path)
-    resolved = nd.resolve_labels(df["area_label"].unique(), file=path)
+    ons = ons_ca_codes(paths[CA_CODES_ENTRY])
+    resolved = nd.resolve_labels(df["area_label"].unique(), file=path, type="ca", fallback=ons)
+    clash = {lab: (code, ons[lab][0]) for lab, (code, _, _) in resolved.items() if lab in ons and ons[lab][0] != code}
+    if clash:
+        raise SchemaError(f"the geography module and {Path(paths[CA_CODES_ENTRY]).name} disagree on combined-"
+                          f"authority codes: {clash}.", file=path.name)
     nd.attach_areas(df, resolved, label="area_label")
     df["additive"] = True
     df["unit"] = _unit(df["employment_status"])
@@ -399,7 +430,7 @@ DATASETS = [
             files=("bres-lep-nuts3-2015-2020",), parse=parse_bres_lep_nuts3, version="1", dims=_DIMS),
     Dataset(name="bres-ca-2015-2024",
             title="BRES open access: combined authorities by industry and employment status, 2015-2024",
-            files=("bres-ca-2015-2024",), parse=parse_bres_ca, version="1", dims=_DIMS),
+            files=("bres-ca-2015-2024", CA_CODES_ENTRY), parse=parse_bres_ca, version="1", dims=_DIMS),
     Dataset(name="bres-lad-section-yorkshire-2015-2021",
             title="BRES open access: employment by LAD and SIC07 section, West and North Yorkshire, 2015-2021",
             files=("bres-lad-section-yorkshire-2015-2021",), parse=parse_bres_lad_section_yorkshire, version="1",

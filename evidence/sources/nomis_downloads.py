@@ -389,12 +389,23 @@ def _geography():
     return geography
 
 
-def resolve_labels(labels: Iterable[str], *, file: Path | str, vintage: int = 2021) -> dict[str, tuple[str, str, str]]:
+def resolve_labels(
+    labels: Iterable[str],
+    *,
+    file: Path | str,
+    vintage: int = 2021,
+    type: str | None = None,
+    fallback: Mapping[str, tuple[str, str, str]] | None = None,
+) -> dict[str, tuple[str, str, str]]:
     """Resolve Nomis area labels to ``(code, official name, area type)`` through the geography module.
 
-    Each distinct label is passed to :func:`evidence.geography.resolve_nomis_label`. Every label that
-    cannot be resolved is collected, and then one ``UnknownAreaError`` names them all (and the file), so
-    that no area is ever dropped silently.
+    Each distinct label is passed to :func:`evidence.geography.resolve_nomis_label` (prefixed labels such
+    as ``lep:Black Country``) or, when ``type`` is given, to :func:`evidence.geography.resolve` restricted
+    to that area type (bare names, e.g. the combined authorities of a BRES CSV, ``type="ca"``). A label the
+    geography module does not know is looked up in ``fallback`` (exact label; for areas newer than the
+    geography tables, taken from another official file by the caller). Every label that still cannot be
+    resolved is collected, and then one ``UnknownAreaError`` names them all (and the file), so that no area
+    is ever dropped silently.
     """
     geography = _geography()
     out: dict[str, tuple[str, str, str]] = {}
@@ -402,8 +413,14 @@ def resolve_labels(labels: Iterable[str], *, file: Path | str, vintage: int = 20
     hints: list[str] = []
     for label in dict.fromkeys(labels):
         try:
-            code, name, kind = geography.resolve_nomis_label(label, vintage=vintage)
+            if type is None:
+                code, name, kind = geography.resolve_nomis_label(label, vintage=vintage)
+            else:
+                code, name, kind = geography.resolve(label, vintage=vintage, type=type)
         except UnknownAreaError as exc:
+            if fallback is not None and label in fallback:
+                out[label] = fallback[label]
+                continue
             unknown.append(label)
             hints.extend(exc.suggestions[:2])
             continue

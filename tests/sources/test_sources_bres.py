@@ -160,6 +160,9 @@ def test_ca_cells(ca_cells):
 def test_ca_tidy(raw_data_dir):
     df = bres.get_bres(source="ca")
     assert df["area_code"].nunique() == 15 and df["area_code"].astype(str).str.startswith("E47").all()
+    names = df.drop_duplicates("area_code").set_index("area_code")["area_name"].astype(str).to_dict()
+    assert names["E47000001"] == "Greater Manchester" and names["E47000018"] == "Lancashire"
+    assert names["E47000014"] == "North East" and names["E47000012"] == "York and North Yorkshire"
     assert set(df["area_type"]) == {"ca"}
     assert df.loc[df["provisional"], "year"].unique().tolist() == [2024]
     gm = bres.get_bres(source="ca", area_codes="E47000001", years=2024, employment_status="Employment",
@@ -174,7 +177,16 @@ def test_ca_unknown_name_raises(tmp_path, raw_data_dir):
     path = tmp_path / src.name
     path.write_text(src.read_text(encoding="utf-8").replace('"Tees Valley"', '"Tees Vale"'), encoding="utf-8")
     with pytest.raises(UnknownAreaError, match="Tees Vale"):
-        bres.parse_bres_ca({"bres-ca-2015-2024": path})
+        bres.parse_bres_ca({"bres-ca-2015-2024": path, bres.CA_CODES_ENTRY: shared_file(bres.CA_CODES_ENTRY)})
+
+
+def test_ca_codes_come_from_geography_and_ons():
+    ons = bres.ons_ca_codes(shared_file(bres.CA_CODES_ENTRY))
+    assert {n: ons[n][0] for n in ("Devon and Torbay", "Hull and East Yorkshire", "Greater Lincolnshire",
+                                   "Lancashire")} == {"Devon and Torbay": "E47000015",
+                                                      "Hull and East Yorkshire": "E47000016",
+                                                      "Greater Lincolnshire": "E47000017", "Lancashire": "E47000018"}
+    assert ons["Greater Manchester"][0] == "E47000001"
 
 
 def test_ca_block_out_of_order_is_a_schema_error(tmp_path):
