@@ -9,7 +9,7 @@ dataset (``source=``)                     content
 (``"lad-division"``)                      (a Nomis CSV reshaped wide by its downloader; divisions lose their
                                           leading zero there, restored here: ``1`` -> ``"01"``)
 ``bres-itl3-section-2023``                employees, GB ITL3 areas (January 2021 codes) x SIC07 sections A-U, 2023
-(``"itl3-section"``)                      (Nomis Excel download)
+(``"itl3-section"``)                      (Nomis Excel download; ITL 2021 codes, not ITL 2025)
 ``bres-lep-nuts3-2015-2020``              employment, England + 38 LEPs + 168 GB NUTS3 (2016) areas x 21 sections
 (``"lep-nuts3"``)                         and x 18 broad industry groups, 2015-2020 (Nomis Excel download)
 ``bres-ca-2015-2024``                     4 employment statuses, 15 English combined authorities x 18 broad
@@ -219,7 +219,10 @@ def parse_bres_itl3_section(paths: dict[str, Path]) -> pd.DataFrame:
     """Parse ``bres-itl3-section-2023`` (employees, GB ITL3 (January 2021) x SIC07 section, 2023).
 
     Area labels hold the ITL3 code and name in one cell (``TLC11 Hartlepool and Stockton-on-Tees``); the
-    code is taken from the cell, the name is the rest of it.
+    code is taken from the cell, the name is the rest of it. These are **ITL 2021** codes (Nomis: "as of
+    Jan 2021"), not the ITL 2025 codes of :mod:`evidence.geography`: 57 of the 168 codes no longer exist
+    in ITL 2025, and a code kept in both may cover a different area (TLM93 is "East Ayrshire and North
+    Ayrshire mainland" here, "North Ayrshire and East Ayrshire" in ITL 2025), so never join the two by code.
     """
     path = Path(paths["bres-itl3-section-2023"])
     df = _area_by_industry(_bres_blocks(path, ITL3_HEADER), ["section"], path=path, status={"Employees"})
