@@ -89,7 +89,6 @@ _NOMIS_GEO_RE = re.compile(r"^(TYPE\d+|\d+(TYPE\d+)?|\d+\.\.\.\d+)$", re.IGNOREC
 # GSS codes Nomis can take directly: LADs, counties, regions, countries, constituencies, wards...
 # LEPs (E37) and combined authorities (E47) are expanded to their member LADs instead.
 _AREA_GROUP_PREFIXES = ("E37", "E47")
-_LAD_RE = re.compile(r"^(E0[6789]|W06|S12|N09)\d{6}$")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -271,14 +270,14 @@ def _annotations(obj: dict) -> dict[str, str]:
 
 
 def _keyfamilies(structure: dict) -> list[dict]:
-    kf = (structure.get("keyfamilies") or {}) if isinstance(structure.get("keyfamilies"), dict) else {}
-    items = kf.get("keyfamily") or []
+    kf = structure.get("keyfamilies")
+    items = (kf.get("keyfamily") or []) if isinstance(kf, dict) else []
     return [items] if isinstance(items, dict) else list(items)
 
 
 def _codes(structure: dict) -> list[dict]:
-    cl = structure.get("codelists") or {}
-    lists = cl.get("codelist") or [] if isinstance(cl, dict) else []
+    cl = structure.get("codelists")
+    lists = (cl.get("codelist") or []) if isinstance(cl, dict) else []
     if isinstance(lists, dict):
         lists = [lists]
     out = []
@@ -600,8 +599,8 @@ def _fetch(q: NomisQuery, client: _Client) -> _Fetched:
         elif _header(body) != header:
             raise NomisError(f"{shown}: page {pages} has different columns from page 1.")
         if "RECORD_OFFSET" in frame.columns:
-            first = frame["RECORD_OFFSET"].iloc[0]
-            if first.strip() and int(first) != got:
+            first = frame["RECORD_OFFSET"].iloc[0].strip()
+            if first.isdigit() and int(first) != got:
                 raise NomisError(f"{shown}: page {pages} starts at record {first}, not {got}; pages out of order.")
         chunk = body.removeprefix(b"\xef\xbb\xbf") if pages == 1 else body.removeprefix(b"\xef\xbb\xbf")[len(header):]
         if chunk and not chunk.endswith(b"\n"):
