@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sys
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -333,6 +335,52 @@ def test_geography_as_codes_or_a_nomis_type(fake):
     assert sorted(df["area_code"].unique()) == ["E14001101", "W07000081"]
     assert fake.data_requests()[0]["geography"] == "E14001101,W07000081"
     assert nomis.get("NM_17_5", geography="TYPE172", variable=45)["area_code"].nunique() == 632
+
+
+YNY = ["E06000014", "E07000163", "E07000164", "E07000165", "E07000166", "E07000167", "E07000168", "E07000169"]
+
+
+@pytest.fixture
+def stub_geography(monkeypatch):
+    """A stand-in for ``evidence.geography`` with its documented API (resolve, lad_codes) and one LEP."""
+    import evidence
+
+    calls = []
+
+    def resolve(query, *, vintage=2021):
+        code = {"york and north yorkshire": "E37000062", "leeds": "E08000035"}[query.lower()]
+        return SimpleNamespace(code=code, name=query, type="lep" if code.startswith("E37") else "lad")
+
+    def lad_codes(area, *, vintage=2021, on="2023"):
+        calls.append((area, vintage, on))
+        return {"E37000062": YNY}[area]
+
+    stub = SimpleNamespace(resolve=resolve, lad_codes=lad_codes, calls=calls)
+    monkeypatch.setitem(sys.modules, "evidence.geography", stub)
+    monkeypatch.setattr(evidence, "geography", stub, raising=False)
+    return stub
+
+
+def test_a_lep_expands_to_its_lads_as_ids_of_the_lad_geography_type(fake, stub_geography, shared_data):
+    df = nomis.get_bres(geography=["Leeds", "York and North Yorkshire"], years=2021, industry="150994947",
+                        vintage=2017, lad_on="2021")
+    assert stub_geography.calls == [("E37000062", 2017, "2021")]
+    assert [p for p, _ in fake.requests if p.endswith("/geography/TYPE432.def.sdmx.json")]
+    ids = {gss: str(1811939000 + i) for i, gss in enumerate(sorted(YNY + ["E08000032", "E08000033", "E08000034",
+                                                                         "E08000035", "E08000036"]))}
+    # Leeds (an LAD) goes by its GSS code; the LEP's members by their ids in TYPE432 (April 2021 LADs).
+    assert fake.data_requests()[0]["geography"] == ",".join(["E08000035"] + [ids[c] for c in YNY])
+    assert sorted(df["area_code"]) == sorted(["E08000035"] + YNY)
+    real = pd.read_csv(shared_data / BRES_FILE, dtype={"DATE": int, "OBS_VALUE": float})
+    want = real[(real["DATE"] == 2021) & real["INDUSTRY_CODE"].eq("C")].set_index("GEOGRAPHY_CODE")["OBS_VALUE"]
+    got = df.set_index("area_code")["value"]
+    assert got.to_dict() == want.loc[got.index].to_dict()
+    assert got["E07000163"] == 3000.0  # Craven, manufacturing, 2021
+    q = nomis.build_query("NM_189_1", geography="York and North Yorkshire", lad_on="2021")
+    assert (q.lads, q.lad_type) == (tuple(YNY), "TYPE432")
+    # On April 2023 boundaries (TYPE424) the pre-2023 North Yorkshire districts do not exist: said clearly.
+    with pytest.raises(NomisError, match=r"TYPE424 has no area with code\(s\) \['E06000014', 'E07000163'"):
+        nomis.get_bres(geography="York and North Yorkshire", years=2021)
 
 
 def test_a_combined_authority_expands_to_its_lads_in_the_right_geography_type(fake):
