@@ -588,7 +588,10 @@ def _fetch(q: NomisQuery, client: _Client) -> _Fetched:
             if "RECORD_COUNT" not in frame.columns:
                 raise NomisError(f"{shown}: the CSV has no RECORD_COUNT column, so its completeness cannot be "
                                  "checked.")
-            total = int(frame["RECORD_COUNT"].iloc[0])
+            count = frame["RECORD_COUNT"].iloc[0].strip()
+            if not count.isdigit():
+                raise NomisError(f"{shown}: RECORD_COUNT is {count!r}, not a number of rows.")
+            total = int(count)
             header = _header(body)
             if total > page_size:
                 log.info("Nomis: %s has %d rows; fetching them in pages of up to %d%s.", q.dataset, total, page_size,
