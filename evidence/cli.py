@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -86,15 +87,29 @@ def cmd_show(args) -> int:
     return 0
 
 
-def _nomis_filter(value: str) -> tuple[str, str]:
-    name, sep, codes = value.partition("=")
-    if not sep or not name.strip() or not codes.strip():
-        raise argparse.ArgumentTypeError(f"expected DIMENSION=CODES (e.g. variable=45), got {value!r}")
-    return name.strip(), codes.strip()
+def cmd_build(args) -> int:
+    from . import geography
+    from .report import build_many
+
+    if args.all == bool(args.areas):
+        raise EvidenceError("give one or more areas, or --all")
+    areas = list(geography.areas(type="lep", vintage=args.vintage)["area_code"]) if args.all else args.areas
+    results = build_many(areas, vintage=args.vintage, out=args.out, jobs=args.jobs, progress=not args.quiet)
+    failed = {a: e for a, e in results.items() if e}
+    print(f"{len(results) - len(failed)} pack(s) built in {args.out or 'reports/'}", file=sys.stderr)
+    for a, e in failed.items():
+        print(f"FAILED {a}: {e}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _add_nomis_parser(sub) -> None:
     """``evidence nomis``: search, describe, get, pin and check against the live Nomis API."""
+
+    def dimension_filter(value: str) -> tuple[str, str]:
+        name, sep, codes = value.partition("=")
+        if not sep or not name.strip() or not codes.strip():
+            raise argparse.ArgumentTypeError(f"expected DIMENSION=CODES (e.g. variable=45), got {value!r}")
+        return name.strip(), codes.strip()
 
     def fmt(sp):
         sp.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default table)")
@@ -106,11 +121,13 @@ def _add_nomis_parser(sub) -> None:
                         "authority (name or code) expanded to its LADs; repeatable")
         sp.add_argument("--date", default=None, help="Nomis dates, e.g. 2022, 2023-12, latest, latestMINUS4-latest")
         sp.add_argument("--measures", default=None, help="Nomis measures codes, e.g. 20100")
-        sp.add_argument("--filter", "-f", action="append", type=_nomis_filter, default=[], metavar="DIM=CODES",
+        sp.add_argument("--filter", "-f", action="append", type=dimension_filter, default=[], metavar="DIM=CODES",
                         help="another dimension, e.g. variable=45 or industry=150994945...150994965; repeatable")
-        sp.add_argument("--vintage", type=int, default=2021, help="LEP vintage for area names (default 2021)")
-        sp.add_argument("--lad-on", choices=("2021", "2023"), default="2023",
-                        help="LAD boundaries a LEP or CA is expanded to (default 2023)")
+        sp.add_argument("--vintage", type=_vintage, default=2021, help="LEP vintage: 2017, 2020 or 2021 (default 2021)")
+        sp.add_argument("--lad-on", choices=("2023", "native"), default="2023",
+                        help="LAD codes a LEP or CA is expanded to: April 2023 (default) or the vintage's own")
+        sp.add_argument("--lad-type", default=None, help="the Nomis geography type of those LADs (default TYPE424, "
+                        "LADs as of April 2023; e.g. TYPE432 for April 2021)")
         sp.add_argument("--refresh", action="store_true", help="ask the API even if the query is pinned or cached")
 
     def run(args) -> int:
@@ -133,7 +150,7 @@ def _add_nomis_parser(sub) -> None:
                 filters = {k.lower(): v for k, v in args.filter}
                 kw = dict(geography=filters.pop("geography", geo), date=filters.pop("date", args.date),
                           measures=filters.pop("measures", args.measures), vintage=args.vintage,
-                          lad_on=args.lad_on, refresh=args.refresh, **filters)
+                          lad_on=args.lad_on, lad_type=args.lad_type, refresh=args.refresh, **filters)
                 if cmd == "get":
                     _emit(nomis.get(args.dataset, **kw), args.format)
                 else:
@@ -210,6 +227,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--years", default=None, help="a range A:B (inclusive)")
     fmt(sp)
     sp.set_defaults(func=cmd_show)
+
+    sp = sub.add_parser("build", help="build evidence packs for areas into reports/")
+    sp.add_argument("areas", nargs="*", help="areas (names, codes or abbreviations)")
+    sp.add_argument("--all", action="store_true", help="every LEP of the vintage")
+    sp.add_argument("--vintage", type=_vintage, default=2021)
+    sp.add_argument("--jobs", type=int, default=1, help="parallel workers (default 1)")
+    sp.add_argument("--out", type=Path, default=None, help="output folder (default reports/)")
+    sp.add_argument("--quiet", action="store_true", help="no progress bars")
+    sp.set_defaults(func=cmd_build)
 
     _add_nomis_parser(sub)
     return p

@@ -51,6 +51,10 @@ class SchemaError(EvidenceError, ValueError):
         super().__init__(where + message)
 
 
+class InvalidArgumentError(EvidenceError, ValueError):
+    """A getter was asked for something its dataset does not offer (an unknown measure, group, year...)."""
+
+
 class AggregationError(EvidenceError, ValueError):
     """A measure was aggregated in a way that is not valid (e.g. summing chained-volume measures)."""
 

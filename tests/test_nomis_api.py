@@ -8,10 +8,9 @@ all-ages mid-year estimates (NM_2002_1). The claimant count and jobs density row
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
-import sys
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -337,64 +336,54 @@ def test_geography_as_codes_or_a_nomis_type(fake):
     assert nomis.get("NM_17_5", geography="TYPE172", variable=45)["area_code"].nunique() == 632
 
 
-YNY = ["E06000014", "E07000163", "E07000164", "E07000165", "E07000166", "E07000167", "E07000168", "E07000169"]
+WEST_YORKSHIRE = ["E08000032", "E08000033", "E08000034", "E08000035", "E08000036"]
+BRES_LADS = sorted(WEST_YORKSHIRE + ["E06000014", "E07000163", "E07000164", "E07000165", "E07000166", "E07000167",
+                                     "E07000168", "E07000169"])
+BRES_IDS = {gss: str(1811939000 + i) for i, gss in enumerate(BRES_LADS)}  # as nomis_fake.bres_dataset numbers them
 
 
-@pytest.fixture
-def stub_geography(monkeypatch):
-    """A stand-in for ``evidence.geography`` with its documented API (resolve, lad_codes) and one LEP."""
-    import evidence
-
-    calls = []
-
-    def resolve(query, *, vintage=2021):
-        code = {"york and north yorkshire": "E37000062", "leeds": "E08000035"}[query.lower()]
-        return SimpleNamespace(code=code, name=query, type="lep" if code.startswith("E37") else "lad")
-
-    def lad_codes(area, *, vintage=2021, on="2023"):
-        calls.append((area, vintage, on))
-        return {"E37000062": YNY}[area]
-
-    stub = SimpleNamespace(resolve=resolve, lad_codes=lad_codes, calls=calls)
-    monkeypatch.setitem(sys.modules, "evidence.geography", stub)
-    monkeypatch.setattr(evidence, "geography", stub, raising=False)
-    return stub
-
-
-def test_a_lep_expands_to_its_lads_as_ids_of_the_lad_geography_type(fake, stub_geography, shared_data):
-    df = nomis.get_bres(geography=["Leeds", "York and North Yorkshire"], years=2021, industry="150994947",
-                        vintage=2017, lad_on="2021")
-    assert stub_geography.calls == [("E37000062", 2017, "2021")]
-    assert [p for p, _ in fake.requests if p.endswith("/geography/TYPE432.def.sdmx.json")]
-    ids = {gss: str(1811939000 + i) for i, gss in enumerate(sorted(YNY + ["E08000032", "E08000033", "E08000034",
-                                                                         "E08000035", "E08000036"]))}
-    # Leeds (an LAD) goes by its GSS code; the LEP's members by their ids in TYPE432 (April 2021 LADs).
-    assert fake.data_requests()[0]["geography"] == ",".join(["E08000035"] + [ids[c] for c in YNY])
-    assert sorted(df["area_code"]) == sorted(["E08000035"] + YNY)
+def _bres_2021_c(shared_data) -> pd.Series:
     real = pd.read_csv(shared_data / BRES_FILE, dtype={"DATE": int, "OBS_VALUE": float})
-    want = real[(real["DATE"] == 2021) & real["INDUSTRY_CODE"].eq("C")].set_index("GEOGRAPHY_CODE")["OBS_VALUE"]
+    return real[(real["DATE"] == 2021) & real["INDUSTRY_CODE"].eq("C")].set_index("GEOGRAPHY_CODE")["OBS_VALUE"]
+
+
+def test_a_combined_authority_expands_to_its_lads_in_the_right_geography_type(fake, shared_data):
+    geography = pytest.importorskip("evidence.geography")
+    assert geography.lad_codes("West Yorkshire") == WEST_YORKSHIRE
+    df = nomis.get_bres(geography="West Yorkshire", years=2021, industry="150994947", lad_type="TYPE432")
+    assert [p for p, _ in fake.requests if p.endswith("/NM_189_1/geography/TYPE432.def.sdmx.json")]
+    assert fake.data_requests()[0]["geography"] == ",".join(BRES_IDS[c] for c in WEST_YORKSHIRE)
     got = df.set_index("area_code")["value"]
-    assert got.to_dict() == want.loc[got.index].to_dict()
-    assert got["E07000163"] == 3000.0  # Craven, manufacturing, 2021
-    q = nomis.build_query("NM_189_1", geography="York and North Yorkshire", lad_on="2021")
-    assert (q.lads, q.lad_type) == (tuple(YNY), "TYPE432")
-    # On April 2023 boundaries (TYPE424) the pre-2023 North Yorkshire districts do not exist: said clearly.
-    with pytest.raises(NomisError, match=r"TYPE424 has no area with code\(s\) \['E06000014', 'E07000163'"):
+    assert sorted(got.index) == WEST_YORKSHIRE
+    assert got.to_dict() == _bres_2021_c(shared_data).loc[WEST_YORKSHIRE].to_dict()
+    assert got["E08000035"] == 30000.0  # Leeds, manufacturing employment, 2021
+    q = nomis.build_query("NM_189_1", geography="E47000003")  # by code, default: April 2023 LADs, TYPE424
+    assert (q.lads, q.lad_type) == (tuple(WEST_YORKSHIRE), "TYPE424")
+
+
+def test_a_lep_at_an_older_vintage_on_its_own_lad_codes(fake, shared_data):
+    geography = pytest.importorskip("evidence.geography")
+    # York, North Yorkshire and East Riding in the DfE 2020 allocation: four North Yorkshire districts (2020 codes).
+    lads = geography.lad_codes("York and North Yorkshire", vintage=2020, on="native")
+    assert lads == ["E07000164", "E07000166", "E07000167", "E07000168"]
+    with pytest.raises(ValueError, match="needs lad_type="):
+        nomis.build_query("NM_189_1", geography="York and North Yorkshire", vintage=2020, lad_on="native")
+    df = nomis.get_bres(geography=["Leeds", "York and North Yorkshire"], years=2021, industry="150994947",
+                        vintage=2020, lad_on="native", lad_type="TYPE432")
+    # Leeds, an LAD, goes by its GSS code; the LEP's members by their ids in TYPE432.
+    assert fake.data_requests()[0]["geography"] == ",".join(["E08000035"] + [BRES_IDS[c] for c in lads])
+    got = df.set_index("area_code")["value"]
+    assert sorted(got.index) == sorted(["E08000035"] + lads)
+    assert got.to_dict() == _bres_2021_c(shared_data).loc[got.index].to_dict()
+    # The 2021 LEP on April 2023 codes includes North Yorkshire (E06000065), which is not in TYPE432 data.
+    with pytest.raises(NomisError, match=r"TYPE424 has no area with code\(s\) \['E06000014', 'E06000065'\]"):
         nomis.get_bres(geography="York and North Yorkshire", years=2021)
 
 
-def test_a_combined_authority_expands_to_its_lads_in_the_right_geography_type(fake):
-    geography = pytest.importorskip("evidence.geography", reason="evidence.geography has not landed yet")
-    wy = geography.lad_codes("E47000003", vintage=2021, on="2021")  # West Yorkshire CA
-    assert sorted(wy) == ["E08000032", "E08000033", "E08000034", "E08000035", "E08000036"]
-    df = nomis.get_bres(geography="E47000003", years=2021, industry="150994947", lad_on="2021")
-    geo = fake.data_requests()[0]["geography"]
-    assert geo.split(",") == [str(1811939000 + sorted(
-        ["E06000014", "E07000163", "E07000164", "E07000165", "E07000166", "E07000167", "E07000168", "E07000169",
-         "E08000032", "E08000033", "E08000034", "E08000035", "E08000036"]).index(c)) for c in wy]
-    assert [p for p, _ in fake.requests if "TYPE432" in p]
-    assert sorted(df["area_code"]) == sorted(wy)
-    assert df.set_index("area_code").loc["E08000035", "value"] == 30000.0
+def test_an_unknown_area_name_is_an_error_with_suggestions(fake):
+    pytest.importorskip("evidence.geography")
+    with pytest.raises(EvidenceError, match="Unknown area 'West Yorkshre'"):
+        nomis.get("NM_189_1", geography="West Yorkshre")
 
 
 # -- ready-made getters ------------------------------------------------------------------------------------------
@@ -489,6 +478,19 @@ def test_cli(fake, capsys):
     assert ",current" in capsys.readouterr().out
     assert main(["nomis", "get", "NM_999_1"]) == 2
     assert "no dataset" in capsys.readouterr().err
+    assert main(["nomis", "get", "nm_17_5", "--geography", "not a code"]) == 2
+    assert "Unknown area" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # argparse: "expected DIMENSION=CODES"
+        main(["nomis", "get", "NM_17_5", "--filter", "variable"])
+    assert "expected DIMENSION=CODES" in capsys.readouterr().err
+
+
+def test_cli_expands_an_area(fake, capsys):
+    pytest.importorskip("evidence.geography")
+    assert main(["nomis", "get", "NM_189_1", "--geography", "West Yorkshire", "--lad-type", "TYPE432", "--date",
+                 "2021", "-f", "industry=150994947", "--format", "csv"]) == 0
+    rows = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"area_code": str})
+    assert rows["area_code"].tolist() == WEST_YORKSHIRE and rows["value"].tolist()[3] == 30000.0
 
 
 # -- online ------------------------------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def _cache_key(ds: Dataset) -> str:
     return h.hexdigest()[:16]
 
 
-def write_parquet(df: pd.DataFrame, path: Path, meta: dict) -> None:
+def write_parquet(df: pd.DataFrame, path: Path, meta: dict, *, compression_level: int | None = None) -> None:
     """Write ``df`` atomically as parquet with ``meta`` (JSON) in the file's schema metadata."""
     path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pandas(df, preserve_index=False)
@@ -94,7 +94,7 @@ def write_parquet(df: pd.DataFrame, path: Path, meta: dict) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".parquet.part")
     os.close(fd)
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        pq.write_table(table, tmp, compression="zstd", compression_level=compression_level)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

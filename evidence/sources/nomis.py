@@ -71,7 +71,7 @@ DEFAULT_BASE = "https://www.nomisweb.co.uk/api/v01"
 #: Rows per call without an API key, and with one (``uid``).
 GUEST_ROW_LIMIT = 25_000
 KEY_ROW_LIMIT = 100_000
-#: Nomis geography types of local authority districts, by the April of the LAD boundaries.
+#: Nomis geography types of local authority districts, by the April of the LAD boundaries (``lad_type=``).
 LAD_GEOGRAPHY_TYPES = {"2021": "TYPE432", "2023": "TYPE424"}
 #: ``OBS_STATUS`` codes whose value is missing or suppressed: ``Q`` "These figures are missing", ``G`` estimate
 #: unreliable (APS group sample 3-9, not published), and the SDMX missing-value codes ``M``, ``O``, ``L``, ``H``.
@@ -467,16 +467,27 @@ def _member_lads(item: str, *, vintage: int, lad_on: str) -> tuple[list[str], li
         from .. import geography as geo
     except ImportError:
         raise UnknownAreaError(item, kind="area (evidence.geography is not available; pass GSS codes)") from None
-    code = item.upper()
-    if not (_GSS_RE.match(code) and code.startswith(_AREA_GROUP_PREFIXES)):
-        code = geo.resolve(item, vintage=vintage).code
-    if _GSS_RE.match(code) and not code.startswith(_AREA_GROUP_PREFIXES):
-        return [code], []  # an LAD, county, region or country: Nomis takes its GSS code directly
-    return [], list(geo.lad_codes(code, vintage=vintage, on=lad_on))
+    area = geo.resolve(item, vintage=vintage)
+    if area.type in ("lad", "region", "country"):
+        return [area.code], []  # Nomis takes these GSS codes directly
+    return [], list(geo.lad_codes(area, vintage=vintage, on=lad_on))
+
+
+def _lad_type(lad_type: str | None, *, lad_on: str, vintage: int) -> str:
+    if lad_type is not None:
+        if not re.fullmatch(r"TYPE\d+", lad_type.strip().upper()):
+            raise ValueError(f"lad_type={lad_type!r} is not a Nomis geography type such as TYPE424")
+        return lad_type.strip().upper()
+    if lad_on == "2023" or vintage == 2021:  # the 2021 vintage's own codes are the December 2023 LADs
+        return LAD_GEOGRAPHY_TYPES["2023"]
+    known = "; ".join(f"{v}: LADs as of April {k}" for k, v in sorted(LAD_GEOGRAPHY_TYPES.items()))
+    raise ValueError(f"the {vintage} LEP vintage on its own LAD codes needs lad_type=, the Nomis geography type "
+                     f"that holds those LADs ({known}; list a dataset's types with describe()).")
 
 
 def build_query(dataset: str, *, geography=None, date=None, measures=None, vintage: int = 2021,
-                lad_on: str = "2023", filters: Mapping[str, object] | None = None) -> NomisQuery:
+                lad_on: str = "2023", lad_type: str | None = None,
+                filters: Mapping[str, object] | None = None) -> NomisQuery:
     """Normalise a query (see :func:`get` for the arguments); expands our areas to member LADs."""
     dataset = dataset.strip().upper()
     if not re.fullmatch(r"NM_\d+_\d+", dataset):
@@ -507,11 +518,7 @@ def build_query(dataset: str, *, geography=None, date=None, measures=None, vinta
             params["geography"] = ",".join(dict.fromkeys(direct))
         if not direct and not lads:
             raise ValueError("geography is empty")
-    lad_type = None
-    if lads:
-        lad_type = LAD_GEOGRAPHY_TYPES.get(str(lad_on))
-        if lad_type is None:
-            raise ValueError(f"lad_on={lad_on!r}: LAD boundaries must be one of {sorted(LAD_GEOGRAPHY_TYPES)}")
+    lad_type = _lad_type(lad_type, lad_on=str(lad_on), vintage=vintage) if lads else None
     return NomisQuery(dataset=dataset, params=tuple(sorted(params.items())), lads=tuple(lads), lad_type=lad_type)
 
 
@@ -563,9 +570,9 @@ def _fetch(q: NomisQuery, client: _Client) -> _Fetched:
         members = _geography_members(client, q.dataset, q.lad_type)
         absent = [c for c in q.lads if c not in members]
         if absent:
+            known = "; ".join(f"{v}: LADs as of April {k}" for k, v in sorted(LAD_GEOGRAPHY_TYPES.items()))
             raise NomisError(f"{q.dataset}: Nomis geography {q.lad_type} has no area with code(s) {absent}. These "
-                             "LADs are from other boundaries; choose lad_on= to match the LAD vintage you need "
-                             f"({', '.join(f'{k}: {v}' for k, v in sorted(LAD_GEOGRAPHY_TYPES.items()))}).")
+                             f"LADs are on other boundaries: choose lad_on= and lad_type= to match them ({known}).")
         geography_ids = ",".join(members[c] for c in q.lads)
         params["geography"] = ",".join(p for p in (params.get("geography"), geography_ids) if p)
     page_size = KEY_ROW_LIMIT if client.key else GUEST_ROW_LIMIT
@@ -783,8 +790,9 @@ def _provenance(meta: dict, path: Path) -> dict:
 
 
 def get(dataset: str, *, geography=None, date=None, measures=None, vintage: int = 2021, lad_on: str = "2023",
-        refresh: bool = False, max_age: float | dt.timedelta | None = None, base: str | None = None,
-        api_key: str | None = None, timeout: float = 120.0, retries: int = 3, **filters) -> pd.DataFrame:
+        lad_type: str | None = None, refresh: bool = False, max_age: float | dt.timedelta | None = None,
+        base: str | None = None, api_key: str | None = None, timeout: float = 120.0, retries: int = 3,
+        **filters) -> pd.DataFrame:
     """Query a Nomis dataset and return tidy rows (pinned result, else cache, else the API).
 
     Parameters
@@ -793,9 +801,15 @@ def get(dataset: str, *, geography=None, date=None, measures=None, vintage: int 
         A Nomis dataset id, e.g. ``NM_189_1``.
     geography
         GSS codes (a list, or a comma-separated string), a Nomis geography (``TYPE424``, a Nomis id, a range
-        ``a...b``), or our areas by name or code: a LEP or combined authority at ``vintage`` is expanded to its
-        member LADs (``evidence.geography.lad_codes``) on the LAD boundaries of April ``lad_on`` and sent as the
-        areas of that Nomis geography type (:data:`LAD_GEOGRAPHY_TYPES`). ``None`` leaves Nomis' default.
+        ``a...b``), or our areas by name or code (see :func:`evidence.geography.resolve`). An LAD, region or
+        country is sent by its GSS code; a LEP (at ``vintage``), combined authority, ITL area or grouping is
+        expanded to its member LADs and sent as the ids of those LADs in one Nomis geography type, so that
+        every member is counted once, on the intended boundaries. ``None`` leaves Nomis' default.
+    vintage, lad_on, lad_type
+        The LEP vintage; the member LADs' codes (``evidence.geography.lad_codes``: ``"2023"``, April 2023
+        codes, or ``"native"``, the vintage's own); and the Nomis geography type holding them. ``lad_type``
+        defaults to ``TYPE424`` (LADs as of April 2023) for ``"2023"`` codes and for the 2021 vintage; other
+        native codes need it given, e.g. ``TYPE432`` (LADs as of April 2021), see :data:`LAD_GEOGRAPHY_TYPES`.
     date
         Nomis dates: codes (``2022``, ``2023-12``), ``latest``, ``latestMINUS4-latest``... (list or string).
     measures
@@ -816,7 +830,7 @@ def get(dataset: str, *, geography=None, date=None, measures=None, vintage: int 
         without the key, sha256) and ``df.attrs["data_origin"]`` is ``pinned``, ``cache`` or ``live``.
     """
     q = build_query(dataset, geography=geography, date=date, measures=measures, vintage=vintage, lad_on=lad_on,
-                    filters=filters)
+                    lad_type=lad_type, filters=filters)
     return _get_query(q, refresh=refresh, max_age=max_age, base=base, api_key=api_key, timeout=timeout,
                       retries=retries)
 
@@ -833,8 +847,8 @@ def _get_query(q: NomisQuery, *, refresh=False, max_age=None, base=None, api_key
 
 
 def pin(dataset: str, *, geography=None, date=None, measures=None, vintage: int = 2021, lad_on: str = "2023",
-        refresh: bool = False, base: str | None = None, api_key: str | None = None, timeout: float = 120.0,
-        retries: int = 3, **filters) -> Pin:
+        lad_type: str | None = None, refresh: bool = False, base: str | None = None, api_key: str | None = None,
+        timeout: float = 120.0, retries: int = 3, **filters) -> Pin:
     """Freeze a query's result: copy it to ``data/raw/nomis/pinned/<key>.csv`` and record its sha256.
 
     Later :func:`get` calls for the same query use the pinned file (verified by sha256, no network) unless
@@ -842,7 +856,7 @@ def pin(dataset: str, *, geography=None, date=None, measures=None, vintage: int 
     query again from the API and replaces the pin. Arguments as for :func:`get`.
     """
     q = build_query(dataset, geography=geography, date=date, measures=measures, vintage=vintage, lad_on=lad_on,
-                    filters=filters)
+                    lad_type=lad_type, filters=filters)
     return _pin_query(q, refresh=refresh, base=base, api_key=api_key, timeout=timeout, retries=retries)
 
 
@@ -962,7 +976,8 @@ BRES_MEASURE = {"count": 1, "industry percentage": 2}
 
 
 def get_bres(*, geography, years=None, date=None, industry=None, employment_status="employment",
-             measure="count", vintage: int = 2021, lad_on: str = "2023", refresh: bool = False,
+             measure="count", vintage: int = 2021, lad_on: str = "2023", lad_type: str | None = None,
+             refresh: bool = False,
              base: str | None = None, api_key: str | None = None) -> pd.DataFrame:
     """Business Register and Employment Survey: open access, from Nomis dataset ``NM_189_1`` (2015 onwards).
 
@@ -974,8 +989,8 @@ def get_bres(*, geography, years=None, date=None, industry=None, employment_stat
     Parameters
     ----------
     geography
-        See :func:`get`: GSS codes, a Nomis geography, or a LEP / combined authority expanded to LADs on the
-        April ``lad_on`` boundaries (``2023``: ``TYPE424``; ``2021``: ``TYPE432``).
+        See :func:`get` (also for ``vintage``, ``lad_on`` and ``lad_type``): GSS codes, a Nomis geography, or
+        a LEP / combined authority expanded to its LADs (by default on April 2023 codes, Nomis ``TYPE424``).
     years, date
         Years (e.g. ``range(2018, 2024)``) or Nomis dates (``latest``); the latest year is provisional.
     industry
@@ -992,7 +1007,8 @@ def get_bres(*, geography, years=None, date=None, industry=None, employment_stat
         Tidy (see :func:`parse_csv`) with ``industry``, ``employment_status`` and ``measure`` columns.
     """
     df = get("NM_189_1", geography=geography, date=_dates(years, date), measures=20100, vintage=vintage,
-             lad_on=lad_on, refresh=refresh, base=base, api_key=api_key, industry=_param_value(industry),
+             lad_on=lad_on, lad_type=lad_type, refresh=refresh, base=base, api_key=api_key,
+             industry=_param_value(industry),
              employment_status=_codes_for(employment_status, BRES_EMPLOYMENT_STATUS, "employment_status"),
              measure=_codes_for(measure, BRES_MEASURE, "measure"))
     count = _nomis_code(df, "measure").eq("1")
@@ -1003,7 +1019,8 @@ APS_MEASURES = {"value": 20599, "numerator": 21001, "denominator": 21002, "confi
 
 
 def get_aps(*, geography, variable, years=None, date=None, measures=("value", "numerator", "denominator",
-            "confidence"), vintage: int = 2021, lad_on: str = "2023", refresh: bool = False, base: str | None = None,
+            "confidence"), vintage: int = 2021, lad_on: str = "2023", lad_type: str | None = None,
+             refresh: bool = False, base: str | None = None,
             api_key: str | None = None) -> pd.DataFrame:
     """Annual Population Survey (and Labour Force Survey), from Nomis dataset ``NM_17_5``.
 
@@ -1027,7 +1044,7 @@ def get_aps(*, geography, variable, years=None, date=None, measures=("value", "n
     """
     df = get("NM_17_5", geography=geography, date=_dates(years, date, month="-12"),
              measures=_codes_for(measures, APS_MEASURES, "measures"), vintage=vintage, lad_on=lad_on,
-             refresh=refresh, base=base, api_key=api_key, variable=_param_value(variable))
+             lad_type=lad_type, refresh=refresh, base=base, api_key=api_key, variable=_param_value(variable))
     label = df["variable"].astype(str).str.lower()
     rate = label.str.contains("%", regex=False) | label.str.contains("rate", regex=False)
     m = _nomis_code(df, "measures")
@@ -1042,7 +1059,8 @@ CLAIMANT_MEASURE = {"count": 1, "rate": 2}
 
 
 def get_claimant_count(*, geography, date=None, gender="total", age=0, measure="count", vintage: int = 2021,
-                       lad_on: str = "2023", refresh: bool = False, base: str | None = None,
+                       lad_on: str = "2023", lad_type: str | None = None,
+             refresh: bool = False, base: str | None = None,
                        api_key: str | None = None) -> pd.DataFrame:
     """Claimant count by sex and age, monthly, from Nomis dataset ``NM_162_1`` (January 2013 onwards).
 
@@ -1061,7 +1079,7 @@ def get_claimant_count(*, geography, date=None, gender="total", age=0, measure="
         ``count`` (persons, additive) or ``rate`` (claimants as a % of residents aged 16-64, not additive).
     """
     df = get("NM_162_1", geography=geography, date=date, measures=20100, vintage=vintage, lad_on=lad_on,
-             refresh=refresh, base=base, api_key=api_key,
+             lad_type=lad_type, refresh=refresh, base=base, api_key=api_key,
              gender=_codes_for(gender, CLAIMANT_GENDER, "gender"), age=_param_value(age),
              measure=_codes_for(measure, CLAIMANT_MEASURE, "measure"))
     count = _nomis_code(df, "measure").eq("1")
@@ -1086,7 +1104,8 @@ def _population_ages(age) -> str:
 
 
 def get_population_by_age(*, geography, years=None, date=None, age="16-64", sex="total", vintage: int = 2021,
-                          lad_on: str = "2023", refresh: bool = False, base: str | None = None,
+                          lad_on: str = "2023", lad_type: str | None = None,
+             refresh: bool = False, base: str | None = None,
                           api_key: str | None = None) -> pd.DataFrame:
     """Mid-year population estimates by single year of age, from Nomis dataset ``NM_2002_1``.
 
@@ -1102,8 +1121,8 @@ def get_population_by_age(*, geography, years=None, date=None, age="16-64", sex=
         ``total``, ``male`` or ``female`` (Nomis ``gender`` 0-2).
     """
     df = get("NM_2002_1", geography=geography, date=_dates(years, date), measures=20100, vintage=vintage,
-             lad_on=lad_on, refresh=refresh, base=base, api_key=api_key, gender=_codes_for(sex, POPULATION_SEX, "sex"),
-             c_age=_population_ages(age))
+             lad_on=lad_on, lad_type=lad_type, refresh=refresh, base=base, api_key=api_key,
+             gender=_codes_for(sex, POPULATION_SEX, "sex"), c_age=_population_ages(age))
     return _finish(df, "persons", True)
 
 
@@ -1111,7 +1130,8 @@ JOBS_DENSITY_ITEM = {"jobs": 1, "density": 3}
 
 
 def get_jobs_density(*, geography, years=None, date=None, item=("jobs", "density"), vintage: int = 2021,
-                     lad_on: str = "2023", refresh: bool = False, base: str | None = None,
+                     lad_on: str = "2023", lad_type: str | None = None,
+             refresh: bool = False, base: str | None = None,
                      api_key: str | None = None) -> pd.DataFrame:
     """Jobs density, from Nomis dataset ``NM_57_1`` (2000 onwards).
 
@@ -1125,7 +1145,7 @@ def get_jobs_density(*, geography, years=None, date=None, item=("jobs", "density
         ``jobs`` (total jobs, additive) and/or ``density`` (jobs per resident aged 16-64, a ratio, not additive).
     """
     df = get("NM_57_1", geography=geography, date=_dates(years, date), measures=20100, vintage=vintage,
-             lad_on=lad_on, refresh=refresh, base=base, api_key=api_key,
+             lad_on=lad_on, lad_type=lad_type, refresh=refresh, base=base, api_key=api_key,
              item=_codes_for(item, JOBS_DENSITY_ITEM, "item"))
     jobs = _nomis_code(df, "item").eq("1")
     return _finish(df, jobs.map({True: "jobs", False: "jobs per resident aged 16-64"}), jobs)

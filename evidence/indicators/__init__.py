@@ -1,0 +1,1 @@
+"""Indicators: pure functions on tidy frames (no I/O)."""

@@ -1,0 +1,56 @@
+"""``evidence show``: tidy rows of any dataset (and, later, any indicator), filtered by area and year."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import geography
+from .errors import EvidenceError
+from .sources import dataset, load
+
+
+def area_codes(area: str, *, vintage: int = geography.DEFAULT_VINTAGE) -> tuple[geography.Area, set[str]]:
+    """The codes to filter a dataset on for ``area``: the area's own code and, for a LEP, CA, region or
+    grouping, its member LADs on both the vintage's own codes and April 2023 codes."""
+    a = geography.resolve(area, vintage=vintage)
+    codes = {a.code}
+    if a.type != "lad":
+        codes |= set(geography.members(a.code, vintage=vintage)["lad_code"])
+        codes |= set(geography.lad_codes(a.code, vintage=vintage, on="2023", allow_partial=True))
+    return a, codes
+
+
+def parse_years(years: str | None, year: int | None) -> tuple[int | None, int | None]:
+    """``"2015:2020"`` -> (2015, 2020); a single ``year`` -> (year, year)."""
+    if year is not None:
+        return year, year
+    if not years:
+        return None, None
+    lo, _, hi = years.partition(":")
+    try:
+        return (int(lo) if lo else None), (int(hi) if hi else None)
+    except ValueError:
+        raise EvidenceError(f"--years must look like 2015:2020, not {years!r}") from None
+
+
+def show(name: str, *, area: str | None = None, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
+         years: str | None = None) -> pd.DataFrame:
+    """Tidy rows of dataset ``name`` for ``area`` (its member LADs for a grouping) and the chosen years."""
+    ds = dataset(name)
+    df = load(ds)
+    if area:
+        _, codes = area_codes(area, vintage=vintage)
+        df = df[df["area_code"].astype(str).isin(codes)]
+    lo, hi = parse_years(years, year)
+    if ds.period in df.columns and (lo is not None or hi is not None):
+        period = pd.to_numeric(df[ds.period], errors="coerce")
+        if lo is not None:
+            df = df[period >= lo]
+            period = period[period >= lo]
+        if hi is not None:
+            df = df[period <= hi]
+    out = df.reset_index(drop=True)
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype(object)
+    return out
