@@ -90,7 +90,7 @@ def test_three_pages_are_reassembled_in_order(fake, shared_data):
     real = pd.read_csv(shared_data / APS_FILE, dtype=str, keep_default_na=False)
     assert len(df) == 7584 == len(real)
     assert df["area_code"].tolist() == real["GEOGRAPHY_CODE"].tolist()
-    assert df["measures_code"].tolist() == real["MEASURES"].tolist()
+    assert df["measures"].tolist() == real["MEASURES"].tolist()
     # The cache holds exactly the bytes Nomis sent for the whole query: the real file, byte for byte.
     cached = nomis.nomis_dir() / f"{df.attrs['nomis_key']}.csv"
     assert hashlib.sha256(cached.read_bytes()).hexdigest() == hashlib.sha256(
@@ -140,10 +140,10 @@ def test_tidy_rows_keep_gss_codes_flags_and_confidence(fake):
     first = df.iloc[0]
     assert (first["area_name"], first["date"], first["date_name"], first["year"]) == (
         "Bishop Auckland", "2023-12", "Jan 2023-Dec 2023", 2023)
-    assert (first["variable"], first["variable_code"], first["measures"], first["measures_code"]) == (
+    assert (first["variable_name"], first["variable"], first["measures_name"], first["measures"]) == (
         "Economic activity rate - aged 16-64", "18", "Variable", "20599")
     assert (first["value"], first["flag"], first["conf"]) == (75.4, "A", "F")
-    ealing = df[df["area_name"].eq("Ealing Southall")].set_index(["variable_code", "measures"])
+    ealing = df[df["area_name"].eq("Ealing Southall")].set_index(["variable", "measures_name"])
     # The manifest's edge case: a rate of 100.0 with the confidence interval missing (Q).
     assert ealing.loc[("18", "Variable"), "value"] == 100.0
     assert pd.isna(ealing.loc[("18", "Confidence"), "value"]) and ealing.loc[("18", "Confidence"), "flag"] == "Q"
@@ -158,7 +158,7 @@ def test_whole_file_counts_and_suppressed_cells(fake):
     assert df["area_code"].nunique() == 632
     assert df.drop_duplicates("area_code")["area_code"].str[:3].value_counts().to_dict() == {
         "E14": 543, "S14": 57, "W07": 32}
-    assert sorted(df["variable_code"].unique()) == ["18", "1902", "45"]
+    assert sorted(df["variable"].unique()) == ["18", "1902", "45"]
     assert df["flag"].value_counts().to_dict() == {"A": 7581, "Q": 2, "G": 1}
     assert df["value"].isna().sum() == 3
 
@@ -393,7 +393,7 @@ def test_get_aps_units_and_additivity(fake):
     df = nomis.get_aps(geography="E14001101", variable=[45, 1902], years=2023)
     q = fake.data_requests()[0]
     assert (q["date"], q["variable"], q["measures"]) == ("2023-12", "45,1902", "20599,21001,21002,21003")
-    units = df.set_index(["variable_code", "measures"])[["unit", "additive", "value"]]
+    units = df.set_index(["variable", "measures_name"])[["unit", "additive", "value"]]
     assert units.loc[("45", "Variable")].tolist() == ["%", False, 69.3]
     assert units.loc[("45", "Numerator")].tolist() == ["persons", True, 35000.0]
     assert units.loc[("45", "Confidence")].tolist()[:2] == ["percentage points", False]
@@ -408,11 +408,14 @@ def test_get_bres_reads_real_figures(fake, shared_data):
     real = pd.read_csv(shared_data / BRES_FILE, dtype={"DATE": int, "OBS_VALUE": float})
     real = real[real["GEOGRAPHY_CODE"].isin(["E08000035", "E07000163"])]
     assert len(df) == len(real) == 2 * 21 * 7
-    got = df.set_index(["area_code", "year", "industry_code"])["value"]
+    got = df.set_index(["area_code", "year", "industry"])["value"]
     want = real.set_index(["GEOGRAPHY_CODE", "DATE", "INDUSTRY_CODE"])["OBS_VALUE"]
     pd.testing.assert_series_equal(got.sort_index(), want.sort_index(), check_names=False)
     assert (got.loc[("E08000035", 2015, "C")], got.loc[("E07000163", 2020, "C")]) == (29000.0, 3500.0)
-    assert set(df["unit"]) == {"persons"} and df["additive"].all()
+    assert set(df["unit"]) == {"persons"} and df["additive"].all()  # employment: employees + working owners
+    row = df[df["industry"].eq("C")].iloc[0]
+    assert (row["industry_name"], row["industry_id"], row["employment_status_name"]) == (
+        "C : Manufacturing", "150994947", "Employment")
     with pytest.raises(ValueError, match="employment_status"):
         nomis.get_bres(geography="E08000035", employment_status="jobs")
 

@@ -726,11 +726,11 @@ def parse_csv(path: Path) -> pd.DataFrame:
 
     Columns: ``area_code`` (GSS, from ``GEOGRAPHY_CODE``), ``area_name``, ``geography_type``, ``date`` (the Nomis
     date code, e.g. ``2023-12``), ``date_name`` (``Jan 2023-Dec 2023``), ``year`` (int: the year the period ends
-    in), then for every other dimension ``<dim>`` (its label, e.g. ``variable``, ``industry``, ``measures``),
-    ``<dim>_code`` (the publisher's code from ``<DIM>_CODE``, e.g. a SIC section letter, where Nomis gives one,
-    else the Nomis code) and, where the two differ in kind, ``<dim>_id`` (the Nomis code a query takes),
-    ``value`` (float; NA where
-    ``OBS_VALUE`` is empty or ``OBS_STATUS`` is a missing or suppressed code, see :data:`MISSING_STATUS`), ``unit``
+    in), then for every other dimension (``variable``, ``industry``, ``measures``...) ``<dim>``, its code as a
+    string (the publisher's code from ``<DIM>_CODE`` where Nomis gives one, e.g. the SIC section ``C``, else the
+    Nomis code, e.g. ``45``), ``<dim>_name`` (Nomis' label) and, where Nomis gives both, ``<dim>_id`` (the
+    Nomis code a query takes, e.g. ``150994947``); then ``value`` (float; NA where ``OBS_VALUE`` is empty or
+    ``OBS_STATUS`` is a missing or suppressed code, see :data:`MISSING_STATUS`), ``unit``
     and ``additive`` (unknown here: ``None`` and ``False``; the ready-made getters set them), ``flag``
     (``OBS_STATUS``: ``A`` normal, ``Q`` missing, ``G`` unreliable...) and ``conf`` (``OBS_CONF``: ``F`` free
     for publication). Rows keep Nomis' order.
@@ -754,12 +754,10 @@ def parse_csv(path: Path) -> pd.DataFrame:
         if col in _NOT_DIMENSIONS or f"{col}_NAME" not in df.columns:
             continue
         name = col.lower()
-        out[name] = df[f"{col}_NAME"]
+        out[name] = df[f"{col}_CODE"] if f"{col}_CODE" in df.columns else df[col]
+        out[f"{name}_name"] = df[f"{col}_NAME"]
         if f"{col}_CODE" in df.columns:
-            out[f"{name}_code"] = df[f"{col}_CODE"]
             out[f"{name}_id"] = df[col]
-        else:
-            out[f"{name}_code"] = df[col]
     raw = df["OBS_VALUE"].str.strip()
     value = pd.to_numeric(raw, errors="coerce")
     bad = raw.ne("") & value.isna()
@@ -960,7 +958,7 @@ def _dates(years, date, *, month: str | None = None) -> str | None:
 
 def _nomis_code(df: pd.DataFrame, dim: str) -> pd.Series:
     """The Nomis code (what a query takes) of a dimension, as strings."""
-    col = f"{dim}_id" if f"{dim}_id" in df.columns else f"{dim}_code"
+    col = f"{dim}_id" if f"{dim}_id" in df.columns else dim
     return df[col].astype(str).str.strip()
 
 
@@ -999,12 +997,14 @@ def get_bres(*, geography, years=None, date=None, industry=None, employment_stat
     employment_status
         ``employees``, ``full-time employees``, ``part-time employees`` or ``employment`` (Nomis 1-4).
     measure
-        ``count`` (persons; ``additive``) or ``industry percentage`` (% of the area's total; not additive).
+        ``count`` (additive; ``unit`` ``persons`` for employment, ``employees`` for the employee statuses, as in
+        :mod:`evidence.sources.bres`) or ``industry percentage`` (% of the area's total; not additive).
 
     Returns
     -------
     DataFrame
-        Tidy (see :func:`parse_csv`) with ``industry``, ``employment_status`` and ``measure`` columns.
+        Tidy (see :func:`parse_csv`): ``industry`` (the SIC code, e.g. ``C``), ``industry_name``, ``industry_id``
+        (Nomis), ``employment_status``, ``measure``.
     """
     df = get("NM_189_1", geography=geography, date=_dates(years, date), measures=20100, vintage=vintage,
              lad_on=lad_on, lad_type=lad_type, refresh=refresh, base=base, api_key=api_key,
@@ -1012,7 +1012,9 @@ def get_bres(*, geography, years=None, date=None, industry=None, employment_stat
              employment_status=_codes_for(employment_status, BRES_EMPLOYMENT_STATUS, "employment_status"),
              measure=_codes_for(measure, BRES_MEASURE, "measure"))
     count = _nomis_code(df, "measure").eq("1")
-    return _finish(df, count.map({True: "persons", False: "%"}), count)
+    persons = _nomis_code(df, "employment_status").eq("4")
+    unit = pd.Series("employees", index=df.index).mask(persons, "persons").mask(~count, "%")
+    return _finish(df, unit, count)
 
 
 APS_MEASURES = {"value": 20599, "numerator": 21001, "denominator": 21002, "confidence": 21003}
@@ -1039,13 +1041,13 @@ def get_aps(*, geography, variable, years=None, date=None, measures=("value", "n
     Returns
     -------
     DataFrame
-        Tidy (see :func:`parse_csv`): ``variable``, ``measures``; ``flag`` ``G`` (group sample 3-9, value NA)
-        and ``Q`` (missing) are kept.
+        Tidy (see :func:`parse_csv`): ``variable`` and ``measures`` (codes) with their ``_name`` labels; ``flag``
+        ``G`` (group sample 3-9, value NA) and ``Q`` (missing) are kept.
     """
     df = get("NM_17_5", geography=geography, date=_dates(years, date, month="-12"),
              measures=_codes_for(measures, APS_MEASURES, "measures"), vintage=vintage, lad_on=lad_on,
              lad_type=lad_type, refresh=refresh, base=base, api_key=api_key, variable=_param_value(variable))
-    label = df["variable"].astype(str).str.lower()
+    label = df["variable_name"].astype(str).str.lower()
     rate = label.str.contains("%", regex=False) | label.str.contains("rate", regex=False)
     m = _nomis_code(df, "measures")
     persons = m.isin(["21001", "21002"]) | ~rate
