@@ -65,3 +65,8 @@ class GeographyError(EvidenceError):
 
 class ScenarioError(EvidenceError, ValueError):
     """A scenario definition is invalid."""
+
+
+class NomisError(DownloadError):
+    """The Nomis API did not answer a query usefully: unreachable, an HTTP error or rate limit that outlasted the
+    retries, or a malformed, empty or truncated response. Messages never contain the API key."""
