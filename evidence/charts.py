@@ -12,14 +12,11 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-from . import provenance  # noqa: E402
+from . import provenance
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -34,7 +31,7 @@ def _style(ax) -> None:
     ax.set_axisbelow(True)
 
 
-def _finish(fig, title: str, note: str) -> plt.Figure:
+def _finish(fig, title: str, note: str) -> Figure:
     fig.suptitle(textwrap.fill(title, 90), x=0.01, ha="left", fontsize=12, fontweight="bold")
     wrapped = textwrap.fill(note, NOTE_WIDTH)
     lines = wrapped.count("\n") + 1
@@ -44,8 +41,10 @@ def _finish(fig, title: str, note: str) -> plt.Figure:
 
 
 def figure(width: float = 9, height: float = 5):
-    """A new figure and axes in the house style."""
-    fig, ax = plt.subplots(figsize=(width, height))
+    """A new figure and axes in the house style (a plain Figure, not registered with pyplot, so building a
+    chart changes no global state and shows nothing by itself)."""
+    fig = Figure(figsize=(width, height))
+    ax = fig.subplots()
     _style(ax)
     return fig, ax
 
@@ -55,7 +54,7 @@ def thousands(x, _pos=None) -> str:
 
 
 def line_trend(df: pd.DataFrame, *, title: str, ylabel: str, highlight: str, x: str = "year", y: str = "value",
-               group: str = "area_name", note: str | None = None) -> plt.Figure:
+               group: str = "area_name", note: str | None = None) -> Figure:
     """Lines over time, one per ``group``; the ``highlight`` group in the house colour, the others muted."""
     fig, ax = figure()
     others = [g for g in df[group].dropna().unique() if g != highlight]
@@ -66,6 +65,7 @@ def line_trend(df: pd.DataFrame, *, title: str, ylabel: str, highlight: str, x: 
                 linewidth=2.6 if is_main else 1.6, label=g, zorder=3 if is_main else 2)
     ax.set_ylabel(ylabel)
     ax.set_xlabel(x.capitalize())
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(thousands if df[y].abs().max() >= 1000 else lambda v, p: f"{v:,.1f}"))
     ax.legend(frameon=False, fontsize=8)
     return _finish(fig, title, note or provenance.source_note(df))
@@ -73,7 +73,7 @@ def line_trend(df: pd.DataFrame, *, title: str, ylabel: str, highlight: str, x: 
 
 def ranked_bars(df: pd.DataFrame, *, title: str, xlabel: str, highlight_code: str, label: str = "area_name",
                 value: str = "value", code: str = "area_code", reference: float | None = None,
-                reference_label: str = "", note: str | None = None) -> plt.Figure:
+                reference_label: str = "", note: str | None = None) -> Figure:
     """Horizontal bars for every area, sorted, with the area highlighted (e.g. its rank among the 38 LEPs)."""
     d = df.dropna(subset=[value]).sort_values(value)
     fig, ax = figure(8, max(4.0, 0.2 * len(d) + 1.2))
@@ -91,7 +91,7 @@ def ranked_bars(df: pd.DataFrame, *, title: str, xlabel: str, highlight_code: st
 
 
 def bars(df: pd.DataFrame, *, title: str, ylabel: str, label: str, value: str = "value", highlight: str | None = None,
-         note: str | None = None, percent: bool = False) -> plt.Figure:
+         note: str | None = None, percent: bool = False) -> Figure:
     """Vertical bars by ``label`` (e.g. an area against its comparators, or the parts of a decomposition)."""
     fig, ax = figure(8, 4.5)
     colours = [HIGHLIGHT if (highlight is None or lab == highlight) else COMPARATOR for lab in df[label]]
@@ -102,13 +102,14 @@ def bars(df: pd.DataFrame, *, title: str, ylabel: str, label: str, value: str = 
     ax.set_ylabel(ylabel)
     if percent:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, p: f"{v:.0%}"))
-    plt.setp(ax.get_xticklabels(), rotation=20, ha="right", fontsize=8)
+    for tick in ax.get_xticklabels():
+        tick.set(rotation=20, ha="right", fontsize=8)
     return _finish(fig, title, note or provenance.source_note(df))
 
 
 def bubble(df: pd.DataFrame, *, title: str, x: str = "lq", y: str = "growth_cagr", size: str = "size",
            label: str = "industry", xlabel: str = "Location quotient (England = 1)",
-           ylabel: str = "Growth, compound annual rate", note: str | None = None) -> plt.Figure:
+           ylabel: str = "Growth, compound annual rate", note: str | None = None) -> Figure:
     """The growth-versus-specialisation bubble chart: LQ against growth, bubble area proportional to size."""
     d = df.dropna(subset=[x, y, size])
     fig, ax = figure(9, 6)
@@ -125,17 +126,27 @@ def bubble(df: pd.DataFrame, *, title: str, x: str = "lq", y: str = "growth_cagr
     return _finish(fig, title, note or provenance.source_note(df))
 
 
-def area_map(lads, *, highlight: Sequence[str], context, title: str, note: str) -> plt.Figure:
+def area_map(lads, *, highlight: Sequence[str], context, title: str, note: str | None = None) -> Figure:
     """The area's LADs (highlighted) within the surrounding LADs (e.g. its region), from boundary frames."""
-    fig, ax = plt.subplots(figsize=(7, 7))
+    fig = Figure(figsize=(7, 7))
+    ax = fig.subplots()
     context.plot(ax=ax, color="#EEEEEE", edgecolor="white", linewidth=0.5)
     lads[lads["area_code"].isin(list(highlight))].plot(ax=ax, color=HIGHLIGHT, edgecolor="white", linewidth=0.6)
     ax.set_axis_off()
     ax.set_aspect("equal")
-    return _finish(fig, title, note)
+    return _finish(fig, title, note or provenance.source_note(lads))
 
 
-def save(fig: plt.Figure, stem: str | Path) -> list[Path]:
+def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes (for display in a notebook)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def save(fig: Figure, stem: str | Path) -> list[Path]:
     """Write ``stem.png`` (200 dpi) and ``stem.svg``; returns both paths."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)

@@ -79,10 +79,11 @@ class Context:
 
         if self.pack_dir is not None:
             charts.save(fig, self.pack_dir / "charts" / key)
-        _display(fig)
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
+        try:
+            from IPython.display import Image
+        except ImportError:
+            return
+        _display(Image(data=charts.png_bytes(fig), format="png"))
 
 
 def setup(*, area: str, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,

@@ -6,6 +6,7 @@ provenance) or a sentence computed from the data, so the notebooks hold no logic
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import geography, provenance
@@ -57,6 +58,34 @@ def gap_sentence(df: pd.DataFrame, ctx, *, what: str, unit_fmt: str = "£{:,.2f}
             side = "above" if pct >= 0 else "below"
             parts.append(f"{abs(pct):.1f}% {side} {label} ({unit_fmt.format(ref)})")
     return parts[0] + ": " + "; ".join(parts[1:]) + "." if len(parts) > 1 else parts[0] + "."
+
+
+def gap_title(df: pd.DataFrame, ctx, *, what: str, against: str = "UKX") -> str:
+    """A chart title that states the finding, e.g. "GVA per hour worked in X is 4% below the UK (2023)"."""
+    latest = _latest(df, ctx.year).set_index("area_code")["value"]
+    year = int(_latest(df, ctx.year)["year"].iloc[0])
+    label = "the UK" if against == "UKX" else "England"
+    if against not in latest or ctx.area.code not in latest or pd.isna(latest[ctx.area.code]):
+        return f"{what} in {ctx.area.name}, {year}"
+    pct = 100 * (latest[ctx.area.code] / latest[against] - 1)
+    return f"{what} in {ctx.area.name} is {abs(pct):.0f}% {'above' if pct >= 0 else 'below'} {label} ({year})"
+
+
+def map_title(ctx, regions: list[str]) -> str:
+    names = " and ".join(geography.resolve(r).name for r in regions)
+    n = len(geography.members(ctx.area, vintage=ctx.vintage))
+    return f"{ctx.area.name} ({ctx.area.type.upper()}): {n} local authority district{'s' if n != 1 else ''} " \
+           f"in the {names} region{'s' if len(regions) != 1 else ''}"
+
+
+def decomposition_title(dec: pd.DataFrame, ctx) -> str:
+    total = dec.set_index("component")["log_points"]
+    pct = 100 * (float(np.exp(total["total"] / 100)) - 1)
+    main = total.drop("total").abs().idxmax()
+    labels = {"productivity": "productivity", "hours_per_job": "hours per job",
+              "jobs_per_resident": "jobs per resident"}
+    return (f"GVA per head in {ctx.area.name} is {abs(pct):.0f}% {'above' if pct >= 0 else 'below'} England; "
+            f"{labels[main]} contributes most to the difference")
 
 
 def growth_sentence(df: pd.DataFrame, ctx, *, what: str, years: int = 10) -> str:
