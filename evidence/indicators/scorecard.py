@@ -1,0 +1,521 @@
+"""The five-foundations scorecard for an area, and a monitoring baseline to compare later years against.
+
+:func:`scorecard` gives one row per metric of the foundation map (:mod:`evidence.indicators.foundations`),
+grouped by foundation:
+
+``value``, ``period``, ``year``
+    The area's latest value (or the latest at or before ``year``), computed by the metric's aggregation
+    method, which ``aggregation`` and ``method`` name (``"population-weighted mean (approximation)"``,
+    ``"containing area: South East (E12000008, region)"``, ``"published"``...).
+``england_value``, ``uk_value``
+    The comparators for the same year: the source's published England / UK figures where it has them,
+    otherwise England's 296 LADs aggregated by the same method (UK: published only).
+``rank``, ``of``
+    The rank among the LEPs of the vintage with a value that year, 1 = best given the polarity (1 =
+    highest for neutral metrics); ties share the better rank. An area that is not one of those LEPs gets
+    the rank it would take among them. Values of a containing area are not ranked.
+``trend_5y``, ``trend_period``, ``trend_basis``
+    The change over five years (``trend_period``, e.g. ``2018-2023``), or over the longest span the
+    series allows within five years, as a % change (levels) or a difference (rates: percentage points).
+``status``
+    Compared with England, using the polarity: ``"better than England"``, ``"worse than England"``,
+    ``"similar to England"`` (neutral metrics: ``"higher than England"`` / ``"lower than England"``).
+    The rule (:func:`status`): *similar* when England lies inside the area's 95% confidence interval (survey
+    estimates published with one), otherwise when the two differ by no more than 2% of England's value.
+    Counts (``compare = "trend"`` in the map) are compared, and ranked, on their 5-year % change instead,
+    *similar* meaning within 1 percentage point of England's growth.
+``source``, ``note``
+    Publisher, title and release of every file used (from the provenance), and why a value is missing, what
+    was approximated or whose value was shown.
+
+A foundation whose metrics all lack a value still has its rows, each saying why; a foundation with no
+metric in the map has one row saying so.
+
+:func:`monitoring_baseline` freezes the scorecard to a year and writes it (CSV, plus a JSON sidecar with
+the parameters and provenance); :func:`compare_to_baseline` recomputes it for a later year and shows the
+change, polarity-aware.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__, geography, provenance
+from ..errors import EvidenceError, SchemaError
+from .area import lep_codes
+from .foundations import ENGLAND_CODE, UK_CODES, Metric, _Context, compute, foundation_map
+
+SIMILAR_BAND = 0.02
+TREND_BAND_PP = 1.0
+TREND_YEARS = 5
+STATUS_RULE = ("similar to England if England lies inside the area's 95% confidence interval (survey estimates "
+               f"published with one), else if they differ by at most {SIMILAR_BAND:.0%} of England's value; "
+               f"counts compare 5-year % growth, similar within {TREND_BAND_PP:g} percentage point")
+COLUMNS = ["foundation", "indicator", "title", "unit", "polarity", "period", "year", "value", "lci_95", "uci_95",
+           "england_value", "uk_value", "rank", "of", "trend_5y", "trend_period", "trend_basis",
+           "england_trend_5y", "compare", "status", "aggregation", "method", "source", "note"]
+BASELINE_KIND = "LIS Evidence monitoring baseline"
+
+
+def status(value: float, england: float, *, polarity: str, lci: float | None = None, uci: float | None = None,
+           band: float = SIMILAR_BAND, absolute: float | None = None) -> str:
+    """Compare a value with England's, knowing whether higher is better.
+
+    *Similar* when England lies within ``[lci, uci]`` (if both are given), else when
+    ``|value - england| <= band * |england|`` (or ``<= absolute`` when given, e.g. for growth rates).
+
+    Examples
+    --------
+    >>> status(3.1, 4.0, polarity="lower")
+    'better than England'
+    >>> status(75.0, 75.8, polarity="higher")
+    'similar to England'
+    >>> status(72.0, 75.8, polarity="higher", lci=70.0, uci=76.0)
+    'similar to England'
+    >>> status(110.0, 100.0, polarity="neutral")
+    'higher than England'
+    """
+    if value is None or england is None or np.isnan(value) or np.isnan(england):
+        return "no comparison"
+    if lci is not None and uci is not None and not (np.isnan(lci) or np.isnan(uci)):
+        similar = lci <= england <= uci
+    elif absolute is not None:
+        similar = abs(value - england) <= absolute
+    else:
+        similar = abs(value - england) <= band * abs(england)
+    if similar:
+        return "similar to England"
+    higher = value > england
+    if polarity == "neutral":
+        return "higher than England" if higher else "lower than England"
+    return "better than England" if higher == (polarity == "higher") else "worse than England"
+
+
+def rank_among(value: float, others: pd.Series | list[float], *, polarity: str) -> tuple[int | None, int]:
+    """The rank ``value`` takes among ``others`` (1 = best; ``polarity`` ``"lower"`` ranks ascending; ties
+    share the better rank) and how many ``others`` have a value.
+
+    ``others`` may include ``value`` itself (a LEP among the LEPs): a value is never better than itself.
+
+    Examples
+    --------
+    >>> rank_among(3.0, [1.0, 3.0, 5.0, float("nan")], polarity="lower")
+    (2, 3)
+    >>> rank_among(3.0, [1.0, 3.0, 5.0], polarity="higher")
+    (2, 3)
+    >>> rank_among(4.0, [1.0, 3.0, 5.0], polarity="higher")
+    (2, 3)
+    """
+    arr = np.asarray(others, dtype=float)
+    arr = arr[~np.isnan(arr)]
+    if value is None or np.isnan(value):
+        return None, int(arr.size)
+    better = arr < value if polarity == "lower" else arr > value
+    return int(better.sum()) + 1, int(arr.size)
+
+
+def trend(values: dict[int, float], year: int, *, kind: str, unit: str, span: int = TREND_YEARS
+          ) -> tuple[float, str | None, str]:
+    """Change to ``year`` from ``year - span``, or from the earliest year within ``span`` the series has.
+
+    Returns ``(change, "2018-2023", basis)``; ``kind`` ``"percent"`` gives a % change, ``"difference"`` a
+    difference (percentage points for ``%`` units).
+
+    Examples
+    --------
+    >>> trend({2018: 100.0, 2023: 110.0}, 2023, kind="percent", unit="jobs")
+    (10.000000000000009, '2018-2023', '% change')
+    >>> trend({2020: 70.0, 2022: 72.5}, 2022, kind="difference", unit="%")
+    (2.5, '2020-2022', 'change in percentage points (2 years: the series starts in 2020)')
+    """
+    if kind == "none":
+        return np.nan, None, "not computed for this metric"
+    end = values.get(year, np.nan)
+    starts = [y for y in range(year - span, year) if not np.isnan(values.get(y, np.nan))]
+    if np.isnan(end) or not starts:
+        return np.nan, None, "no earlier year in the series"
+    start = starts[0]
+    basis = "% change" if kind == "percent" else ("change in percentage points" if unit == "%" else
+                                                  f"change ({unit})")
+    if start != year - span:
+        basis += f" ({year - start} year{'s' if year - start > 1 else ''}: the series starts in {start})"
+    base = values[start]
+    if kind == "percent":
+        change = 100.0 * (end / base - 1.0) if base else np.nan
+    else:
+        change = end - base
+    return change, f"{start}-{year}", basis
+
+
+# ------------------------------------------------------------------------------------------------ scorecard
+def _source(df: pd.DataFrame) -> str:
+    parts = []
+    for r in provenance.records(df):
+        rel = r.get("release_date") or r.get("release") or "release not recorded"
+        parts.append(f"{r.get('publisher', '?')}, {r.get('title', '?')} ({rel})")
+    return "; ".join(dict.fromkeys(parts))
+
+
+def _values(df: pd.DataFrame, code: str) -> dict[int, float]:
+    rows = df[df["area_code"] == code]
+    return dict(zip(rows["year"].astype(int), rows["value"].astype(float), strict=True))
+
+
+def _reason(rows: pd.DataFrame, year: int | None, metric: Metric) -> str:
+    """Why an area has no value (at or before ``year``)."""
+    if rows.empty:
+        return "not computed for this area"
+    cand = rows if year is None else rows[rows["year"] <= year]
+    if cand.empty:
+        return (f"no period at or before {year}: the series runs {rows['year'].min()}-{rows['year'].max()}")
+    last = cand.iloc[-1]
+    if isinstance(last.get("missing"), str) and last["missing"]:
+        return f"no value for {last['period']}: member LAD(s) {last['missing']} have no value"
+    if isinstance(last.get("note"), str) and last["note"]:
+        return last["note"]
+    return f"no value for {last['period']}"
+
+
+def _blank_row(foundation: str, metric: Metric | None, note: str) -> dict:
+    row = {c: None for c in COLUMNS}
+    row.update({"foundation": foundation, "note": note})
+    for c in ("value", "lci_95", "uci_95", "england_value", "uk_value", "trend_5y", "england_trend_5y"):
+        row[c] = np.nan
+    if metric is not None:
+        row.update({"indicator": metric.id, "title": metric.title, "unit": metric.unit, "polarity": metric.polarity,
+                    "aggregation": metric.aggregation, "compare": metric.compare, "status": "no comparison"})
+    return row
+
+
+def _metric_row(metric: Metric, df: pd.DataFrame, area: geography.Area, leps: list[str], year: int | None,
+                band: float) -> dict:
+    rows = df[df["area_code"] == area.code].sort_values("year")
+    have = rows[rows["value"].notna() & ((rows["year"] <= year) if year is not None else True)]
+    row = _blank_row(metric.foundation, metric, "")
+    row["source"] = _source(df)
+    if have.empty:
+        row["note"] = _reason(rows, year, metric)
+        row["aggregation"] = rows["aggregation"].iloc[-1] if not rows.empty else metric.aggregation
+        row["method"] = rows["method"].iloc[-1] if not rows.empty else None
+        return row
+    r = have.iloc[-1]
+    y = int(r["year"])
+    notes = [r["note"]] if isinstance(r["note"], str) and r["note"] else []
+    eng = df[(df["area_code"] == ENGLAND_CODE) & (df["year"] == y)]["value"]
+    uk = df[df["area_code"].isin(UK_CODES) & (df["year"] == y)]["value"]
+    row.update({"period": r["period"], "year": y, "value": r["value"], "lci_95": r["lci_95"], "uci_95": r["uci_95"],
+                "england_value": eng.iloc[0] if len(eng) else np.nan, "uk_value": uk.iloc[0] if len(uk) else np.nan,
+                "aggregation": r["aggregation"], "method": r["method"]})
+    if isinstance(r["flag"], str) and r["flag"]:
+        notes.append(f"flag {r['flag']}")
+    ch, period, basis = trend(_values(df, area.code), y, kind=metric.trend, unit=metric.unit)
+    row.update({"trend_5y": ch, "trend_period": period, "trend_basis": basis})
+    eng_ch = np.nan
+    if period:
+        start = int(period.split("-")[0])
+        eng_vals = _values(df, ENGLAND_CODE)
+        if start in eng_vals and y in eng_vals:
+            eng_ch, _, _ = trend({start: eng_vals[start], y: eng_vals[y]}, y, kind=metric.trend, unit=metric.unit)
+    row["england_trend_5y"] = eng_ch
+    if metric.compare == "trend":
+        row["status"] = status(ch, eng_ch, polarity=metric.polarity, absolute=TREND_BAND_PP)
+        notes.append("status and rank on the change " + (period or "") + " (a count's level only says how big an "
+                     "area is)")
+    else:
+        row["status"] = status(r["value"], row["england_value"], polarity=metric.polarity, lci=r["lci_95"],
+                               uci=r["uci_95"], band=band)
+    if r["aggregation"] == "containing_area":
+        notes.append("not ranked: the value is that of a larger area")
+    else:
+        lep_rows = df[df["area_code"].isin(leps)]
+        if metric.compare == "trend":
+            start = int(period.split("-")[0]) if period else None
+            others = []
+            for code in leps:
+                vals = _values(lep_rows, code)
+                if start is not None and start in vals and y in vals:
+                    others.append(trend({start: vals[start], y: vals[y]}, y, kind=metric.trend, unit=metric.unit)[0])
+            rk, of = rank_among(ch, others, polarity=metric.polarity)
+        else:
+            others = lep_rows[lep_rows["year"] == y]["value"]
+            rk, of = rank_among(r["value"], others, polarity=metric.polarity)
+        row["rank"], row["of"] = rk, of
+        if area.code not in leps and rk is not None:
+            notes.append(f"rank it would take among the {len(leps)} LEPs")
+        if rk is not None and of < len(leps):
+            notes.append(f"{len(leps) - of} LEP(s) have no value for {r['period']}")
+    if metric.note:
+        notes.append(metric.note)
+    row["note"] = "; ".join(dict.fromkeys(notes))
+    return row
+
+
+def scorecard(area: str | geography.Area, *, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
+              partial: str = "exclude", band: float = SIMILAR_BAND) -> pd.DataFrame:
+    """The five-foundations scorecard of an area: one row per metric of the foundation map.
+
+    Parameters
+    ----------
+    area
+        A LEP (at ``vintage``), combined authority, region or grouping: any name or code
+        :func:`~evidence.geography.resolve` accepts.
+    vintage
+        LEP vintage (2017, 2020, 2021): the area's membership and the LEPs ranked against.
+    year
+        Freeze the scorecard to a year: each metric's latest period starting in or before it. Default: the
+        latest period of each metric.
+    partial
+        How partial members are treated (see :func:`~evidence.indicators.area.membership_table`).
+    band
+        The relative band within which a value is "similar to England" (default 2%).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`COLUMNS` (see the module docstring), foundations in the map's order. ``attrs``:
+        ``area`` (code, name, type), ``vintage``, ``year``, ``provenance`` (every file used), ``caveats``,
+        ``status_rule``.
+
+    Raises
+    ------
+    UnknownAreaError
+        If the area cannot be resolved.
+
+    Examples
+    --------
+    >>> sc = scorecard("Lancashire")                                   # doctest: +SKIP
+    >>> sc[["foundation", "indicator", "value", "england_value", "rank", "status"]]   # doctest: +SKIP
+    """
+    a = geography.resolve(area, vintage=vintage)
+    return scorecards([a], vintage=vintage, year=year, partial=partial, band=band)[a.code]
+
+
+def scorecards(areas: list[str | geography.Area], *, vintage: int = geography.DEFAULT_VINTAGE,
+               year: int | None = None, partial: str = "exclude", band: float = SIMILAR_BAND
+               ) -> dict[str, pd.DataFrame]:
+    """The scorecards of several areas (keyed by area code), computing the LEPs' values once for all."""
+    ctx = _Context(vintage=vintage, partial=partial)
+    leps = lep_codes(vintage)
+    resolved = [geography.resolve(x, vintage=vintage) for x in areas]
+    for a in resolved:
+        if a.code == ENGLAND_CODE:
+            raise EvidenceError("the scorecard compares an area with England; give a LEP, combined authority, "
+                                "region or grouping")
+    fm = foundation_map()
+    rows: dict[str, list[dict]] = {a.code: [] for a in resolved}
+    frames: dict[str, list[pd.DataFrame]] = {a.code: [] for a in resolved}
+    for foundation in fm.foundations:
+        metrics = [m for m in fm.metrics.values() if m.foundation == foundation]
+        if not metrics:
+            for a in resolved:
+                rows[a.code].append(_blank_row(foundation, None, "no indicator in the data for this foundation"))
+            continue
+        for m in metrics:
+            for a in resolved:
+                try:
+                    df = _frame(ctx, m, a, leps)
+                except EvidenceError as exc:
+                    rows[a.code].append(_blank_row(foundation, m, f"cannot be computed: {exc}"))
+                    continue
+                frames[a.code].append(df)
+                rows[a.code].append(_metric_row(m, df, a, leps, year, band))
+    out = {}
+    for a in resolved:
+        sc = pd.DataFrame(rows[a.code], columns=COLUMNS)
+        for c in ("rank", "of", "year"):
+            sc[c] = sc[c].astype("Int64")
+        res = provenance.combine(sc, *frames[a.code], geography.provenance(vintage=vintage))
+        caveats = ctx.members((a.code,))[1] + list(dict.fromkeys(ctx.caveats))
+        res.attrs.update({"area": {"code": a.code, "name": a.name, "type": a.type}, "vintage": vintage,
+                          "year": year, "caveats": caveats, "status_rule": STATUS_RULE})
+        out[a.code] = res
+    return out
+
+
+def _frame(ctx: _Context, metric: Metric, a: geography.Area, leps: list[str]) -> pd.DataFrame:
+    """The metric for the LEPs, England and the UK (shared by every scorecard of the context), plus ``a``."""
+    base = compute(metric.id, leps, vintage=ctx.vintage, comparators=("England", "UK"), partial=ctx.partial,
+                   _ctx=ctx)
+    if a.code in leps:
+        return base
+    extra = compute(metric.id, [a.code], vintage=ctx.vintage, comparators=(), partial=ctx.partial, _ctx=ctx)
+    return provenance.combine(pd.concat([base, extra], ignore_index=True), base, extra)
+
+
+# ------------------------------------------------------------------------------------------------ baseline
+def _paths(path: Path | str) -> tuple[Path, Path]:
+    p = Path(path)
+    csv = p if p.suffix.lower() == ".csv" else p.with_name(p.name + ".csv")
+    return csv, csv.with_suffix(".json")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _clean(v):
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def monitoring_baseline(area: str | geography.Area, *, vintage: int = geography.DEFAULT_VINTAGE, year: int,
+                        path: Path | str, partial: str = "exclude") -> pd.DataFrame:
+    """Freeze the scorecard of ``area`` to ``year`` and write it as a monitoring baseline.
+
+    Writes ``<path>.csv`` (the scorecard; ``path`` may already end in ``.csv``) and a JSON sidecar beside it
+    (same name, ``.json``) holding the kind, area, vintage, year, creation date, toolkit version, the status
+    rule, the caveats and the provenance of every file used. Both are written atomically.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The frozen scorecard (as :func:`scorecard` with ``year``).
+    """
+    sc = scorecard(area, vintage=vintage, year=year, partial=partial)
+    csv, side = _paths(path)
+    _atomic_write(csv, sc.to_csv(index=False, lineterminator="\n"))
+    meta = {
+        "kind": BASELINE_KIND,
+        "area": sc.attrs["area"],
+        "vintage": vintage,
+        "year": year,
+        "partial": partial,
+        "created": date.today().isoformat(),
+        "evidence_version": __version__,
+        "status_rule": STATUS_RULE,
+        "csv": csv.name,
+        "caveats": sc.attrs.get("caveats", []),
+        "provenance": [{k: _clean(v) for k, v in r.items()} for r in provenance.records(sc)],
+    }
+    _atomic_write(side, json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    return sc
+
+
+def read_baseline(path: Path | str) -> tuple[pd.DataFrame, dict]:
+    """Read a baseline written by :func:`monitoring_baseline`: the frame and its sidecar's metadata.
+
+    Raises
+    ------
+    SchemaError
+        If the CSV or its JSON sidecar is missing, unreadable, or not a baseline (columns, kind).
+    """
+    csv, side = _paths(path)
+    for p in (csv, side):
+        if not p.exists():
+            raise SchemaError(f"not found; a baseline is a CSV and a JSON sidecar written by monitoring_baseline "
+                              f"(`evidence scorecard AREA --year Y --baseline {csv}`).", file=str(p))
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"is not valid JSON ({exc}).", file=side.name) from exc
+    if not isinstance(meta, dict) or meta.get("kind") != BASELINE_KIND:
+        raise SchemaError(f"is not a monitoring baseline sidecar (expected kind {BASELINE_KIND!r}).", file=side.name)
+    for key in ("area", "vintage", "year"):
+        if key not in meta:
+            raise SchemaError(f"has no {key!r}.", file=side.name)
+    try:
+        df = pd.read_csv(csv, dtype={"indicator": "str", "foundation": "str", "period": "str"})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"could not be read as CSV ({exc}).", file=csv.name) from exc
+    missing = [c for c in ("foundation", "indicator", "period", "value", "rank", "status") if c not in df.columns]
+    if missing:
+        raise SchemaError(f"is missing baseline column(s) {missing}.", file=csv.name)
+    return df, meta
+
+
+def compare_to_baseline(path: Path | str, *, year: int | None = None) -> pd.DataFrame:
+    """Recompute a baseline's scorecard for a later ``year`` (default: the latest data) and show the change.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per indicator: ``foundation, indicator, title, unit, polarity, baseline_period, baseline_value,
+        period, value, change, change_basis, direction, baseline_rank, rank, rank_change, baseline_status,
+        status, note``. ``change`` = ``value - baseline_value`` (in the metric's unit: percentage points for
+        %); ``direction`` is ``improved`` / ``worsened`` (by the polarity), ``higher`` / ``lower`` (neutral
+        metrics), ``unchanged``, or ``no newer data`` when the period is the baseline's own;
+        ``rank_change`` is positive when the rank improved. ``attrs`` carry the baseline's metadata.
+
+    Raises
+    ------
+    SchemaError
+        If the baseline cannot be read (see :func:`read_baseline`).
+    EvidenceError
+        If ``year`` is earlier than the baseline's year.
+    """
+    base, meta = read_baseline(path)
+    if year is not None and meta.get("year") is not None and year < int(meta["year"]):
+        raise EvidenceError(f"year {year} is before the baseline's year {meta['year']}; compare with a later year.")
+    now = scorecard(meta["area"]["code"], vintage=int(meta["vintage"]), year=year,
+                    partial=meta.get("partial", "exclude"))
+    b = base.set_index("indicator")
+    rows = []
+    for _, r in now.iterrows():
+        ind = r["indicator"]
+        if ind is None or (isinstance(ind, float) and np.isnan(ind)):
+            continue
+        old = b.loc[ind] if ind in b.index else None
+        bv = float(old["value"]) if old is not None and pd.notna(old["value"]) else np.nan
+        bp = old["period"] if old is not None and pd.notna(old["period"]) else None
+        brank = int(old["rank"]) if old is not None and pd.notna(old["rank"]) else None
+        value = float(r["value"]) if pd.notna(r["value"]) else np.nan
+        change = value - bv
+        same = bp is not None and r["period"] == bp
+        note = []
+        if old is None:
+            note.append("not in the baseline (the foundation map has changed)")
+        if np.isnan(change):
+            direction = "not comparable"
+        elif same:
+            direction = "no newer data"
+            note.append(f"the latest period is still the baseline's ({bp})")
+        elif change == 0:
+            direction = "unchanged"
+        elif r["polarity"] == "neutral":
+            direction = "higher" if change > 0 else "lower"
+        else:
+            direction = "improved" if (change > 0) == (r["polarity"] == "higher") else "worsened"
+        rank = int(r["rank"]) if pd.notna(r["rank"]) else None
+        rows.append({
+            "foundation": r["foundation"], "indicator": ind, "title": r["title"], "unit": r["unit"],
+            "polarity": r["polarity"], "baseline_period": bp, "baseline_value": bv, "period": r["period"],
+            "value": value, "change": change,
+            "change_basis": "change in percentage points" if r["unit"] == "%" else f"change ({r['unit']})",
+            "direction": direction, "baseline_rank": brank, "rank": rank,
+            "rank_change": (brank - rank) if brank is not None and rank is not None else None,
+            "baseline_status": old["status"] if old is not None else None, "status": r["status"],
+            "note": "; ".join(note),
+        })
+    gone = [i for i in b.index if isinstance(i, str) and i not in set(now["indicator"].dropna())]
+    for ind in gone:
+        rows.append({"foundation": b.loc[ind, "foundation"], "indicator": ind,
+                     "note": "in the baseline but no longer in the foundation map"})
+    out = pd.DataFrame(rows)
+    for c in ("baseline_rank", "rank", "rank_change"):
+        out[c] = out[c].astype("Int64")
+    res = provenance.combine(out, now)
+    res.attrs.update({"baseline": meta, "year": year, "area": meta["area"]})
+    return res
+
+
+__all__ = ["COLUMNS", "STATUS_RULE", "compare_to_baseline", "monitoring_baseline", "rank_among", "read_baseline",
+           "scorecard", "status", "trend"]
