@@ -181,6 +181,58 @@ def _add_nomis_parser(sub) -> None:
         nsub.choices[name].set_defaults(func=run)
 
 
+def _add_scorecard_parser(sub) -> None:
+    """``evidence scorecard``: the five-foundations scorecard of an area; write or compare a monitoring baseline."""
+
+    table_columns = ["foundation", "indicator", "period", "value", "england_value", "rank", "of", "trend_5y",
+                     "trend_period", "status", "method"]
+
+    def run(args) -> int:
+        from .indicators.scorecard import compare_to_baseline, monitoring_baseline, scorecard
+
+        if args.baseline and args.compare:
+            raise EvidenceError("give --baseline (write one) or --compare (compare with one), not both")
+        if args.compare:
+            df = compare_to_baseline(args.compare, year=args.year)
+            if args.format == "table":
+                df = df[["foundation", "indicator", "baseline_period", "baseline_value", "period", "value", "change",
+                         "direction", "baseline_rank", "rank"]]
+            _emit(df, args.format)
+            return 0
+        if args.baseline:
+            if args.year is None:
+                raise EvidenceError("a baseline is frozen to a year: give --year")
+            df = monitoring_baseline(args.area, vintage=args.vintage, year=args.year, path=args.baseline)
+            csv = args.baseline if args.baseline.suffix.lower() == ".csv" else args.baseline.with_name(
+                args.baseline.name + ".csv")
+            print(f"baseline for {df.attrs['area']['name']} ({args.year}) written to {csv} and "
+                  f"{csv.with_suffix('.json')}", file=sys.stderr)
+        else:
+            df = scorecard(args.area, vintage=args.vintage, year=args.year)
+        if args.format == "table":
+            a = df.attrs["area"]
+            print(f"{a['name']} ({a['code']}), LEP vintage {args.vintage}" + (f", frozen to {args.year}" if args.year
+                                                                              else ""))
+            df = df[table_columns].assign(value=df["value"].round(2), england_value=df["england_value"].round(2),
+                                          trend_5y=df["trend_5y"].round(2))
+        _emit(df, args.format)
+        return 0
+
+    sp = sub.add_parser("scorecard", help="the five-foundations scorecard of an area (ranks among the LEPs, England "
+                        "comparators, 5-year trends); monitoring baselines")
+    sp.add_argument("area", help="a LEP, combined authority, region or grouping (name, code or abbreviation)")
+    sp.add_argument("--vintage", type=_vintage, default=2021, help="LEP vintage: 2017, 2020 or 2021 (default 2021)")
+    sp.add_argument("--year", type=int, default=None, help="freeze to a year: each metric's latest period starting "
+                    "in or before it (default: the latest data)")
+    sp.add_argument("--format", choices=("table", "csv"), default="table",
+                    help="output format (default table: the main columns; csv: every column)")
+    sp.add_argument("--baseline", type=Path, default=None, metavar="PATH",
+                    help="write the scorecard frozen to --year as a monitoring baseline (PATH.csv + PATH.json)")
+    sp.add_argument("--compare", type=Path, default=None, metavar="PATH",
+                    help="compare a baseline written with --baseline with --year (default: the latest data)")
+    sp.set_defaults(func=run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evidence", description="Build the economic evidence base for a Local "
                                 "Industrial Strategy from official statistics.")
@@ -238,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_build)
 
     _add_nomis_parser(sub)
+    _add_scorecard_parser(sub)
     return p
 
 

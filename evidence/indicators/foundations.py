@@ -78,7 +78,7 @@ class Series:
     """An input of one or more metrics, read from a registered dataset (or derived in Python)."""
 
     id: str
-    dataset: str | None = None
+    dataset: str | tuple[str, ...] | None = None
     where: tuple[tuple[str, tuple], ...] = ()
     code: str | None = None
     sum_rows: bool = False
@@ -166,7 +166,8 @@ def read_foundation_map(path: Path | str = FOUNDATIONS_FILE) -> FoundationMap:
         unknown = sorted(set(s) - {"dataset", "where", "code", "sum_rows", "times", "derived", "label", "also"})
         if unknown:
             raise SchemaError(f"series {sid!r}: unknown field(s) {unknown}.", file=path.name)
-        series[sid] = Series(sid, s.get("dataset"), where, s.get("code"), bool(s.get("sum_rows", False)),
+        dataset = tuple(s["dataset"]) if isinstance(s.get("dataset"), list) else s.get("dataset")
+        series[sid] = Series(sid, dataset, where, s.get("code"), bool(s.get("sum_rows", False)),
                              s.get("times"), s.get("derived"), s.get("label"), s.get("also"))
     for s in series.values():
         for key in ("times", "also"):
@@ -292,17 +293,32 @@ def _period_label(period: str) -> str:
     return m.group(1) if m.group(2) == "01" else f"{m.group(1)}-{(int(m.group(1)) + 1) % 100:02d}"
 
 
-def _filter(df: pd.DataFrame, s: Series) -> pd.DataFrame:
+def _filter(df: pd.DataFrame, s: Series, dataset: str) -> pd.DataFrame:
     keep = pd.Series(True, index=df.index)
     for col, values in s.where:
         if col not in df.columns:
-            raise SchemaError(f"series {s.id!r}: dataset {s.dataset!r} has no column {col!r} "
+            raise SchemaError(f"series {s.id!r}: dataset {dataset!r} has no column {col!r} "
                               f"(columns: {list(df.columns)}).")
         keep &= df[col].astype(str).isin([str(v) for v in values])
     out = df[keep]
     if out.empty:
-        raise EvidenceError(f"series {s.id!r}: no rows of dataset {s.dataset!r} match {dict(s.where)}.")
+        raise EvidenceError(f"series {s.id!r}: no rows of dataset {dataset!r} match {dict(s.where)}.")
     return out
+
+
+def _tidy_rows(df: pd.DataFrame, s: Series) -> pd.DataFrame:
+    code = s.code or ("area_code_2023" if "area_code_2023" in df.columns else "area_code")
+    period = df["period"].astype(str).map(_period_label) if "period" in df.columns else df["year"].astype(str)
+    return pd.DataFrame({
+        "area_code": df[code].astype(str).to_numpy(),
+        "year": df["year"].astype(int).to_numpy(),
+        "period": period.to_numpy(),
+        "value": df["value"].astype(float).to_numpy(),
+        "flag": df["flag"].astype(object).where(df["flag"].notna(), None).to_numpy(),
+        "additive": df["additive"].astype(bool).to_numpy(),
+        "lci_95": _column(df, "lci_95"),
+        "uci_95": _column(df, "uci_95"),
+    })
 
 
 def _column(df: pd.DataFrame, name: str) -> np.ndarray:
@@ -313,23 +329,14 @@ def _read_series(ctx: _Context, s: Series) -> pd.DataFrame:
     """One series as ``area_code, year, period, value, flag, additive, lci_95, uci_95`` on its own codes."""
     if s.derived:
         return DERIVED[s.derived](ctx)
-    raw = ctx.dataset(s.dataset)
-    df = _filter(raw, s)
-    code = s.code or ("area_code_2023" if "area_code_2023" in df.columns else "area_code")
-    period = df["period"].astype(str).map(_period_label) if "period" in df.columns else df["year"].astype(str)
-    out = pd.DataFrame({
-        "area_code": df[code].astype(str).to_numpy(),
-        "year": df["year"].astype(int).to_numpy(),
-        "period": period.to_numpy(),
-        "value": df["value"].astype(float).to_numpy(),
-        "flag": df["flag"].astype(object).where(df["flag"].notna(), None).to_numpy(),
-        "additive": df["additive"].astype(bool).to_numpy(),
-        "lci_95": _column(df, "lci_95"),
-        "uci_95": _column(df, "uci_95"),
-    })
+    names = s.dataset if isinstance(s.dataset, tuple) else (s.dataset,)
+    raws = [ctx.dataset(n) for n in names]
+    out = pd.concat([_tidy_rows(_filter(raw, s, n), s) for raw, n in zip(raws, names, strict=True)],
+                    ignore_index=True)
+    raw = provenance.combine(pd.DataFrame(), *raws)
     if s.sum_rows:
         if not out["additive"].all():
-            raise AggregationError(f"series {s.id!r}: sum_rows needs additive rows, and {s.dataset!r} marks them "
+            raise AggregationError(f"series {s.id!r}: sum_rows needs additive rows, and {names} marks them "
                                    "non-additive.")
         out = out.groupby(["area_code", "year"], as_index=False, sort=False).agg(
             period=("period", "first"), value=("value", lambda v: v.sum(min_count=len(v))),
@@ -589,7 +596,24 @@ def _weights(ctx: _Context, metric: Metric, codes: set[str], years: Sequence[int
             extra, carried_also = _at_years(extra, years)
             base = provenance.combine(pd.concat([base, extra], ignore_index=True), base, ctx.series(spec.also))
             notes = _join_notes(notes, _carried_note(spec.also, carried_also))
+    # A district whose code changed 1:1 (Gateshead E08000020 -> E08000037, minor boundary changes) takes the
+    # weight of its successor; districts that merged have none (their current LAD then has no value).
+    have = set(base["area_code"])
+    succ = {c: _current_or_none(c) for c in codes - have}
+    counts = pd.Series(list(succ.values()), dtype=object).value_counts()
+    recode = {old: new for old, new in succ.items() if new in have and new not in codes and counts.get(new) == 1}
+    if recode:
+        back = {new: old for old, new in recode.items()}
+        moved = base[base["area_code"].isin(back)].assign(area_code=lambda d: d["area_code"].map(back))
+        base = provenance.combine(pd.concat([base, moved], ignore_index=True), base)
     return base, notes
+
+
+def _current_or_none(code: str) -> str | None:
+    try:
+        return geography.current_code(code)
+    except EvidenceError:
+        return None
 
 
 def _compute_weighted(ctx: _Context, metric: Metric, members: pd.DataFrame) -> pd.DataFrame:
@@ -669,7 +693,8 @@ def _spanning_note(metric: Metric, lads: frozenset[str], values: dict[str, float
         raw = " (published values, before any per-head division)" if metric.per else ""
         return (f"the area spans {len(touched)} regions and {metric.id} is published only for fixed areas "
                 f"({metric.geography}), so it has no value; the regions{raw}: " + "; ".join(parts))
-    return f"no area for which {metric.id} is published ({metric.geography}) contains every member LAD"
+    return (f"{metric.id} is published only for fixed areas ({metric.geography}); none containing every member "
+            "LAD has a value for this year")
 
 
 _COMPUTE = {"sum": _compute_sum, "ratio_of_sums": _compute_ratio, "weighted_mean": _compute_weighted,
@@ -804,7 +829,10 @@ def compute(name: str, areas: Sequence[str | geography.Area], *, vintage: int = 
     members, caveats = ctx.members(tuple(resolved)) if resolved else (None, [])
     seen = len(ctx.caveats)
     pieces = []
-    if agg:
+    if agg and metric.aggregation != "containing_area" and not any(
+            _english_lads(ctx.series(sid)).shape[0] for sid in inputs):
+        pieces.append(_not_from_lads(ctx, metric, agg, inputs))
+    elif agg:
         pieces.append(_COMPUTE[metric.aggregation](ctx, metric, members[members["area_code"].isin(agg)]))
     if pub:
         pieces.append(_published(ctx, metric, pub, members=members))
@@ -834,6 +862,16 @@ def compute(name: str, areas: Sequence[str | geography.Area], *, vintage: int = 
     res.attrs["caveats"] = list(dict.fromkeys(caveats + ([metric.note] if metric.note else [])))
     ctx.results[key] = res
     return res
+
+
+def _not_from_lads(ctx: _Context, metric: Metric, codes: Sequence[str], inputs: Sequence[str]) -> pd.DataFrame:
+    """NA rows for areas that would be built from LADs when the source publishes no LAD rows."""
+    years = sorted(set(ctx.series(inputs[0])["year"]))
+    out = pd.DataFrame([(c, y) for c in codes for y in years], columns=["area_code", "year"]).assign(value=np.nan)
+    note = (f"{metric.id} is published only for {metric.geography}, not for local authority districts, so it cannot "
+            "be built for this area")
+    return _finish(out, metric.aggregation, "not computable from LADs", _periods(ctx, inputs[0]),
+                   pd.Series([note] * len(out)))
 
 
 def _compute_difference(metric: Metric, areas: list[geography.Area], *, comparators: Sequence[str], ctx: _Context,

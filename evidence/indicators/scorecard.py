@@ -206,9 +206,13 @@ def _metric_row(metric: Metric, df: pd.DataFrame, area: geography.Area, leps: li
         row["aggregation"] = rows["aggregation"].iloc[-1] if not rows.empty else metric.aggregation
         row["method"] = rows["method"].iloc[-1] if not rows.empty else None
         return row
-    r = have.iloc[-1]
+    eng_years = set(df.loc[(df["area_code"] == ENGLAND_CODE) & df["value"].notna(), "year"])
+    common = have[have["year"].isin(eng_years)]
+    r = common.iloc[-1] if len(common) else have.iloc[-1]
     y = int(r["year"])
     notes = [r["note"]] if isinstance(r["note"], str) and r["note"] else []
+    if len(common) and int(have.iloc[-1]["year"]) > y:
+        notes.append(f"the latest period with an England value; the area also has {have.iloc[-1]['period']}")
     eng = df[(df["area_code"] == ENGLAND_CODE) & (df["year"] == y)]["value"]
     uk = df[df["area_code"].isin(UK_CODES) & (df["year"] == y)]["value"]
     row.update({"period": r["period"], "year": y, "value": r["value"], "lci_95": r["lci_95"], "uci_95": r["uci_95"],

@@ -1,0 +1,255 @@
+"""The five-foundations scorecard: acceptance for three LEPs, ranks and status by polarity, monitoring baselines."""
+
+from __future__ import annotations
+
+import io
+import json
+from contextlib import redirect_stdout
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evidence import geography
+from evidence.cli import main
+from evidence.errors import EvidenceError, SchemaError
+from evidence.indicators import foundations as f
+from evidence.indicators.area import lep_codes
+from evidence.indicators.foundations import FOUNDATIONS, FoundationMap, compute, foundation_map
+from evidence.indicators.scorecard import (
+    COLUMNS,
+    compare_to_baseline,
+    monitoring_baseline,
+    rank_among,
+    read_baseline,
+    scorecard,
+    scorecards,
+    status,
+    trend,
+)
+
+ACCEPTANCE = {"E37000043": "Buckinghamshire Thames Valley", "E37000019": "Lancashire",
+              "E37000021": "Leicester and Leicestershire"}
+METHODS = {"sum", "ratio_of_sums", "weighted_mean", "containing_area", "difference", "published"}
+
+
+@pytest.fixture(scope="module")
+def cards(raw_data_dir):
+    return scorecards(list(ACCEPTANCE.values()), vintage=2021)
+
+
+@pytest.fixture
+def small_map(monkeypatch):
+    """Replace the foundation map by a few of its real metrics (for quick scorecards on real data)."""
+    def use(*ids: str) -> FoundationMap:
+        fm = foundation_map()
+        small = FoundationMap(fm.foundations, fm.series, {i: fm.metrics[i] for i in ids})
+        monkeypatch.setattr(f, "_MAP", small)
+        return small
+    return use
+
+
+def _row(sc: pd.DataFrame, indicator: str) -> pd.Series:
+    return sc[sc["indicator"] == indicator].iloc[0]
+
+
+# ------------------------------------------------------------------------------------------- acceptance
+@pytest.mark.parametrize("code", list(ACCEPTANCE))
+def test_three_valued_indicators_per_foundation_with_england_rank_source_and_period(cards, code):
+    sc = cards[code]
+    assert list(sc.columns) == COLUMNS
+    assert sc.attrs["area"]["code"] == code and sc.attrs["vintage"] == 2021
+    assert list(dict.fromkeys(sc["foundation"])) == list(FOUNDATIONS)
+    full = sc[sc["value"].notna() & sc["england_value"].notna() & sc["rank"].notna()
+              & sc["source"].str.len().gt(0) & sc["period"].notna()]
+    counts = full.groupby("foundation").size().reindex(list(FOUNDATIONS), fill_value=0)
+    assert (counts >= 3).all(), counts.to_dict()
+    assert (full["of"] <= 38).all() and (full["rank"] >= 1).all() and (full["rank"] <= full["of"]).all()
+
+
+def test_every_aggregation_method_used_is_named(cards):
+    for sc in cards.values():
+        valued = sc[sc["value"].notna()]
+        assert set(valued["aggregation"]) <= METHODS
+        assert valued["method"].str.len().gt(0).all()
+        weighted = valued[valued["aggregation"] == "weighted_mean"]
+        assert weighted["method"].str.contains(r"-weighted mean \(approximation\)").all()
+        contained = valued[valued["aggregation"] == "containing_area"]
+        assert contained["method"].str.startswith("containing area: ").all() and contained["rank"].isna().all()
+        assert contained["note"].str.contains("not ranked").all()
+
+
+def test_values_read_off_the_files(cards):
+    btv, lan = cards["E37000043"], cards["E37000019"]
+    # APS T01 Jan-Dec 2022 (nomis_2023_04_24_143523.xlsx): lep:Buckinghamshire Thames Valley 269,100 of 329,600.
+    emp = _row(btv, "employment-rate")
+    assert emp["value"] == pytest.approx(100 * 269100 / 329600) and emp["period"] == "Jan 2022-Dec 2022"
+    assert emp["method"] == "published" and emp["england_value"] == pytest.approx(100 * 26537400 / 34994700)
+    # GDHI per head 2023, Buckinghamshire (E06000060) 32,856; England 25,425; UK 24,836.
+    gdhi = _row(btv, "gdhi-per-head")
+    assert (gdhi["value"], gdhi["england_value"], gdhi["uk_value"]) == (32856, 25425, 24836)
+    # Claimant count 2025: England 4.0%, UK 3.9% (claimant-count.csv).
+    cl = _row(lan, "claimant-rate")
+    assert (cl["year"], cl["england_value"], cl["uk_value"]) == (2025, 4.0, 3.9)
+    # BERD 2024: the North West's £4,678m.
+    berd = _row(lan, "berd-per-head")
+    assert berd["method"] == "containing area: North West (E12000002, region)"
+    # Exports 2023: Lancashire LEP is exactly the ITL2 area TLD4.
+    assert _row(lan, "exports-per-head")["method"] == "containing area: Lancashire (TLD4, ITL2; the same LADs as " \
+                                                      "the area)"
+
+
+def test_a_metric_that_cannot_be_computed_for_the_area_says_why(cards):
+    tt = _row(cards["E37000043"], "travel-time-public-transport")
+    assert np.isnan(tt["value"]) and tt["status"] == "no comparison"
+    assert "E06000060" in tt["note"]  # Buckinghamshire was four districts in the 2011-boundary DfT data
+
+
+# ---------------------------------------------------------------------------------------- rank and status
+def test_a_lower_is_better_metric_ranks_ascending(cards, raw_data_dir):
+    lep = compute("claimant-rate", lep_codes(2021), comparators=())
+    latest = lep[lep["year"] == 2025].set_index("area_code")["value"]
+    for code, sc in cards.items():
+        row = _row(sc, "claimant-rate")
+        assert row["polarity"] == "lower"
+        assert row["rank"] == 1 + int((latest < latest[code]).sum())
+        assert row["of"] == latest.notna().sum()
+    best = latest.idxmin()
+    assert rank_among(latest[best], latest, polarity="lower") == (1, latest.notna().sum())
+    higher = _row(cards["E37000043"], "gva-per-hour")
+    gva = compute("gva-per-hour", lep_codes(2021), comparators=())
+    g23 = gva[gva["year"] == 2023].set_index("area_code")["value"]
+    assert higher["rank"] == 1 + int((g23 > g23["E37000043"]).sum())
+
+
+def test_status_knows_the_polarity_and_the_rule():
+    assert status(3.0, 4.0, polarity="lower") == "better than England"
+    assert status(3.0, 4.0, polarity="higher") == "worse than England"
+    assert status(3.95, 4.0, polarity="lower") == "similar to England"  # within 2%
+    assert status(69.0, 75.8, polarity="higher", lci=65.0, uci=76.0) == "similar to England"  # England in the CI
+    assert status(69.0, 75.8, polarity="higher", lci=67.0, uci=71.0) == "worse than England"
+    assert status(5.0, 4.0, polarity="neutral") == "higher than England"
+    assert status(np.nan, 4.0, polarity="lower") == "no comparison"
+    assert status(4.5, 3.0, polarity="higher", absolute=1.0) == "better than England"
+
+
+def test_status_in_the_scorecard_follows_polarity(cards):
+    for sc in cards.values():
+        for _, r in sc[sc["value"].notna() & sc["england_value"].notna() & (sc["compare"] == "value")].iterrows():
+            assert r["status"] == status(r["value"], r["england_value"], polarity=r["polarity"], lci=r["lci_95"],
+                                         uci=r["uci_95"])
+
+
+def test_trend_over_five_years_or_what_the_series_allows():
+    assert trend({2018: 50.0, 2023: 55.0}, 2023, kind="percent", unit="£")[:2] == (pytest.approx(10.0), "2018-2023")
+    ch, period, basis = trend({2021: 60.0, 2022: 61.5}, 2022, kind="difference", unit="%")
+    assert (ch, period) == (pytest.approx(1.5), "2021-2022") and basis.startswith("change in percentage points")
+    assert np.isnan(trend({2023: 1.0}, 2023, kind="percent", unit="£")[0])
+    assert trend({2018: 1.0, 2023: 2.0}, 2023, kind="none", unit="£")[1] is None
+
+
+def test_counts_are_compared_on_growth(cards):
+    jobs = _row(cards["E37000021"], "jobs")
+    assert jobs["compare"] == "trend" and jobs["trend_period"] == "2018-2023"
+    assert jobs["status"] == status(jobs["trend_5y"], jobs["england_trend_5y"], polarity="higher", absolute=1.0)
+
+
+# ------------------------------------------------------------------------------------------------ baseline
+def test_baseline_round_trip_shows_the_change(raw_data_dir, small_map, tmp_path):
+    small_map("claimant-rate", "gva-per-hour", "business-birth-rate", "imd-average-score")
+    path = tmp_path / "btv-2020"
+    frozen = monitoring_baseline("BTVLEP", vintage=2021, year=2020, path=path)
+    csv, side = tmp_path / "btv-2020.csv", tmp_path / "btv-2020.json"
+    assert csv.exists() and side.exists()
+    meta = json.loads(side.read_text())
+    assert meta["area"] == {"code": "E37000043", "name": "Buckinghamshire", "type": "lep"}
+    assert (meta["vintage"], meta["year"]) == (2021, 2020)
+    assert {r["name"] for r in meta["provenance"]} >= {"els-claimant-count", "productivity-lad-2025"}
+    assert (frozen["year"].dropna() <= 2020).all()
+    assert np.isnan(_row(frozen, "imd-average-score")["value"])  # IoD 2025 did not exist in 2020
+    base, _ = read_baseline(path)
+    assert base["value"].tolist() == pytest.approx(frozen["value"].tolist(), nan_ok=True)
+
+    cmp = compare_to_baseline(csv, year=2023).set_index("indicator")
+    later = scorecard("BTVLEP", vintage=2021, year=2023).set_index("indicator")
+    for ind in ("claimant-rate", "gva-per-hour", "business-birth-rate"):
+        assert cmp.loc[ind, "change"] == pytest.approx(later.loc[ind, "value"] - frozen.set_index("indicator")
+                                                       .loc[ind, "value"])
+        assert cmp.loc[ind, "baseline_period"] == "2020" and cmp.loc[ind, "period"] == "2023"
+    # BTV claimant rate 3.6% (2020) -> 2.5% (2023): lower is better, so it improved.
+    assert cmp.loc["claimant-rate", "baseline_value"] == pytest.approx(3.6)
+    assert cmp.loc["claimant-rate", "value"] == pytest.approx(2.5)
+    assert cmp.loc["claimant-rate", "direction"] == "improved"
+    assert cmp.loc["imd-average-score", "direction"] == "not comparable"
+    same = compare_to_baseline(csv, year=2020).set_index("indicator")
+    assert (same.loc[["claimant-rate", "gva-per-hour"], "direction"] == "no newer data").all()
+
+
+def test_bad_baselines_raise(raw_data_dir, small_map, tmp_path):
+    small_map("claimant-rate")
+    with pytest.raises(SchemaError, match="not found"):
+        compare_to_baseline(tmp_path / "nothing.csv")
+    monitoring_baseline("Lancashire", year=2022, path=tmp_path / "lan.csv")
+    with pytest.raises(EvidenceError, match="before the baseline"):
+        compare_to_baseline(tmp_path / "lan.csv", year=2021)
+    side = tmp_path / "lan.json"
+    side.write_text(json.dumps({"kind": "something else"}))
+    with pytest.raises(SchemaError, match="not a monitoring baseline"):
+        read_baseline(tmp_path / "lan.csv")
+    side.write_text("{not json")
+    with pytest.raises(SchemaError, match="not valid JSON"):
+        read_baseline(tmp_path / "lan.csv")
+
+
+# ---------------------------------------------------------------------------- foundations that say why
+def test_foundations_without_an_indicator_or_whose_indicator_fails_say_so(raw_data_dir, small_map, monkeypatch):
+    small = small_map("claimant-rate")
+    broken = f.Metric(id="broken", foundation="Ideas", title="From a dataset not in the registry", unit="%",
+                      polarity="higher", geography="LAD", aggregation="weighted_mean", series="nowhere",
+                      weight="population")
+    series = {**small.series, "nowhere": f.Series("nowhere", dataset="no-such-dataset")}
+    monkeypatch.setattr(f, "_MAP", FoundationMap(small.foundations, series, {**small.metrics, "broken": broken}))
+    sc = scorecard("Lancashire")
+    assert sc["foundation"].tolist() == ["Ideas", "People", "Infrastructure", "Business Environment", "Places"]
+    ideas = _row(sc, "broken")
+    assert np.isnan(ideas["value"]) and ideas["note"].startswith("cannot be computed: No dataset named")
+    for foundation in ("Infrastructure", "Business Environment", "Places"):
+        row = sc[sc["foundation"] == foundation].iloc[0]
+        assert pd.isna(row["indicator"]) and row["note"] == "no indicator in the data for this foundation"
+
+
+def test_a_non_lep_area_gets_the_rank_it_would_take(raw_data_dir, small_map):
+    small_map("claimant-rate")
+    sc = scorecard("ca:Greater Manchester")
+    row = _row(sc, "claimant-rate")
+    assert row["method"] == "published" and "rank it would take among the 38 LEPs" in row["note"]
+    lep = compute("claimant-rate", lep_codes(2021), comparators=())
+    latest = lep[lep["year"] == 2025]["value"]
+    assert row["rank"] == 1 + int((latest < row["value"]).sum())
+    with pytest.raises(EvidenceError, match="compares an area with England"):
+        scorecard("England")
+
+
+# ------------------------------------------------------------------------------------------------------ CLI
+def _run(argv) -> tuple[int, str]:
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        rc = main(argv)
+    return rc, buf.getvalue()
+
+
+def test_cli_scorecard_table_csv_baseline_and_compare(raw_data_dir, small_map, tmp_path):
+    small_map("claimant-rate", "business-birth-rate")
+    rc, out = _run(["scorecard", "Lancashire", "--format", "csv"])
+    assert rc == 0
+    df = pd.read_csv(io.StringIO(out))
+    assert list(df.columns) == COLUMNS and set(df["indicator"].dropna()) == {"claimant-rate", "business-birth-rate"}
+    rc, out = _run(["scorecard", "LLEP"])
+    assert rc == 0 and out.startswith("Leicester and Leicestershire (E37000021)") and "claimant-rate" in out
+    assert _run(["scorecard", "LLEP", "--baseline", str(tmp_path / "b")])[0] == 2  # a baseline needs --year
+    rc, _ = _run(["scorecard", "LLEP", "--year", "2021", "--baseline", str(tmp_path / "b")])
+    assert rc == 0 and (tmp_path / "b.csv").exists() and (tmp_path / "b.json").exists()
+    rc, out = _run(["scorecard", "LLEP", "--compare", str(tmp_path / "b.csv"), "--format", "csv"])
+    cmp = pd.read_csv(io.StringIO(out))
+    assert rc == 0 and {"baseline_value", "value", "change", "direction"} <= set(cmp.columns)
+    assert geography.resolve("LLEP").code == "E37000021"
