@@ -379,8 +379,7 @@ def _on_current_codes(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     out["period"] = out["year"].map(periods)
     out["lci_95"] = np.nan
     out["uci_95"] = np.nan
-    caveats = [c.split(" (")[0] + " (dropped: incomplete merger)" for c in out.attrs.get("caveats", [])]
-    return out[_SERIES_COLUMNS].reset_index(drop=True), caveats
+    return out[_SERIES_COLUMNS].reset_index(drop=True), list(out.attrs.get("caveats", []))
 
 
 _CURRENT: frozenset[str] | None = None
@@ -688,8 +687,11 @@ def _spanning_note(metric: Metric, lads: frozenset[str], values: dict[str, float
                    containers: dict[str, tuple[str, str, str, frozenset[str]]]) -> str:
     touched = sorted({c for c, v in containers.items() if v[2] == "region" and v[3] & lads})
     if len(touched) > 1:
-        parts = [f"{containers[c][1]} ({c}): {values[c]:,.1f}" if c in values else f"{containers[c][1]} ({c})"
-                 for c in touched]
+        parts = []
+        for c in touched:
+            # the region's value, or that of the ITL1 area with the same LADs (TLF = East Midlands)
+            same = [k for k, v in containers.items() if v[3] == containers[c][3] and k in values]
+            parts.append(f"{containers[c][1]} ({c}): {values[same[0]]:,.1f}" if same else f"{containers[c][1]} ({c})")
         raw = " (published values, before any per-head division)" if metric.per else ""
         return (f"the area spans {len(touched)} regions and {metric.id} is published only for fixed areas "
                 f"({metric.geography}), so it has no value; the regions{raw}: " + "; ".join(parts))
@@ -750,8 +752,7 @@ def _published(ctx: _Context, metric: Metric, codes: Sequence[str], *, as_code: 
     out = rows.assign(aggregation="published", method=method, missing=None)
     mapped = out["year"].map(notes)
     out["note"] = mapped.astype(object).where(mapped.notna(), None)
-    for c in ("flag",):
-        out[c] = out[c].astype(object).where(out[c].notna(), None) if c in out else None
+    out["flag"] = out["flag"].astype(object).where(out["flag"].notna(), None) if "flag" in out else None
     return provenance.combine(out[_OUT].reset_index(drop=True), *src)
 
 
