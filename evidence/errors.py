@@ -23,6 +23,15 @@ class UnknownAreaError(EvidenceError, LookupError):
 class UnknownDatasetError(EvidenceError, LookupError):
     """A dataset or catalogue entry name is not known."""
 
+    @classmethod
+    def for_name(cls, kind: str, name: str, choices, *, hint: str = "Run `evidence datasets` to list them."):
+        """The error for an unknown ``name`` among ``choices``, naming the closest ones."""
+        import difflib
+
+        close = difflib.get_close_matches(name, list(choices), n=5, cutoff=0.4)
+        closest = f" Closest: {', '.join(close)}." if close else ""
+        return cls(f"No {kind} named {name!r}.{closest} {hint}")
+
 
 class SourceUnavailableError(EvidenceError):
     """An official file is not on disk and could not be fetched."""

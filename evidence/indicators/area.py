@@ -190,7 +190,8 @@ def get_indicator(name: str) -> Indicator:
     """An indicator by name (or alias); unknown names raise ``UnknownDatasetError`` listing them."""
     name = ALIASES.get(name, name)
     if name not in INDICATORS:
-        raise UnknownDatasetError(f"No indicator named {name!r}. Indicators: {', '.join(sorted(INDICATORS))}.")
+        raise UnknownDatasetError.for_name("indicator", name, INDICATORS,
+                                           hint=f"Indicators: {', '.join(sorted(INDICATORS))}.")
     return INDICATORS[name]
 
 
