@@ -65,3 +65,11 @@ class GeographyError(EvidenceError):
 
 class ScenarioError(EvidenceError, ValueError):
     """A scenario definition is invalid."""
+
+
+class SectorDefinitionError(EvidenceError, ValueError):
+    """A sector definition (TOML) is invalid: bad syntax, an unknown SIC code, a duplicate name..."""
+
+
+class UnknownSectorError(EvidenceError, LookupError):
+    """A sector or sector family name is not among the loaded definitions."""
