@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 AREA   ?= "Buckinghamshire Thames Valley"
 
-.PHONY: install test pack lint process fetch-mirror bench clean
+.PHONY: install test pack lint process notebooks bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,7 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --nbval notebooks/ --nbval-current-env --nbval-sanitize-with notebooks/nbval-sanitize.cfg
 
 pack: $(STAMP)
 	$(BIN)/evidence build $(AREA)
@@ -29,6 +30,10 @@ lint: $(STAMP)
 process: $(STAMP)
 	$(BIN)/evidence fetch $(if $(MIRROR),--mirror $(MIRROR),)
 	$(BIN)/evidence process
+
+# Re-execute the committed notebooks for the reference area (their outputs are what nbval checks).
+notebooks: $(STAMP)
+	cd notebooks && ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace [0-9][0-9]-*.ipynb
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

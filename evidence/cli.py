@@ -102,6 +102,85 @@ def cmd_build(args) -> int:
     return 1 if failed else 0
 
 
+def _add_nomis_parser(sub) -> None:
+    """``evidence nomis``: search, describe, get, pin and check against the live Nomis API."""
+
+    def dimension_filter(value: str) -> tuple[str, str]:
+        name, sep, codes = value.partition("=")
+        if not sep or not name.strip() or not codes.strip():
+            raise argparse.ArgumentTypeError(f"expected DIMENSION=CODES (e.g. variable=45), got {value!r}")
+        return name.strip(), codes.strip()
+
+    def fmt(sp):
+        sp.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default table)")
+
+    def query(sp):
+        sp.add_argument("dataset", help="a Nomis dataset id, e.g. NM_189_1 (see `evidence nomis search`)")
+        sp.add_argument("--geography", action="append", default=None,
+                        help="GSS codes (comma-separated), a Nomis geography such as TYPE424, or a LEP or combined "
+                        "authority (name or code) expanded to its LADs; repeatable")
+        sp.add_argument("--date", default=None, help="Nomis dates, e.g. 2022, 2023-12, latest, latestMINUS4-latest")
+        sp.add_argument("--measures", default=None, help="Nomis measures codes, e.g. 20100")
+        sp.add_argument("--filter", "-f", action="append", type=dimension_filter, default=[], metavar="DIM=CODES",
+                        help="another dimension, e.g. variable=45 or industry=150994945...150994965; repeatable")
+        sp.add_argument("--vintage", type=_vintage, default=2021, help="LEP vintage: 2017, 2020 or 2021 (default 2021)")
+        sp.add_argument("--lad-on", choices=("2023", "native"), default="2023",
+                        help="LAD codes a LEP or CA is expanded to: April 2023 (default) or the vintage's own")
+        sp.add_argument("--lad-type", default=None, help="the Nomis geography type of those LADs (default TYPE424, "
+                        "LADs as of April 2023; e.g. TYPE432 for April 2021)")
+        sp.add_argument("--refresh", action="store_true", help="ask the API even if the query is pinned or cached")
+
+    def run(args) -> int:
+        from .sources import nomis
+
+        cmd = args.nomis_command
+        try:
+            if cmd == "search":
+                _emit(nomis.search(args.text), args.format)
+            elif cmd == "describe":
+                info = nomis.describe(args.dataset)
+                if args.format == "table":
+                    print(info)
+                _emit(info.codes, args.format)
+            elif cmd == "check":
+                _emit(nomis.check(), args.format)
+            else:
+                geo = args.geography
+                geo = geo[0] if geo and len(geo) == 1 else geo
+                filters = {k.lower(): v for k, v in args.filter}
+                kw = dict(geography=filters.pop("geography", geo), date=filters.pop("date", args.date),
+                          measures=filters.pop("measures", args.measures), vintage=args.vintage,
+                          lad_on=args.lad_on, lad_type=args.lad_type, refresh=args.refresh, **filters)
+                if cmd == "get":
+                    _emit(nomis.get(args.dataset, **kw), args.format)
+                else:
+                    p = nomis.pin(args.dataset, **kw)
+                    print(f"pinned {p.key}: {p.rows} rows, sha256 {p.sha256[:12]}…, Nomis last updated "
+                          f"{p.last_updated or 'not stated'} -> {p.path}", file=sys.stderr)
+        except (ValueError, TypeError) as exc:
+            print(f"evidence nomis: error: {exc}", file=sys.stderr)
+            return 2
+        return 0
+
+    sp = sub.add_parser("nomis", help="query the live Nomis API (cached in data/raw/nomis; pinned releases)")
+    nsub = sp.add_subparsers(dest="nomis_command", required=True, metavar="ACTION")
+    s = nsub.add_parser("search", help="find Nomis datasets")
+    s.add_argument("text", help="words to look for, e.g. 'jobs density'")
+    fmt(s)
+    s = nsub.add_parser("describe", help="a dataset's dimensions and codes")
+    s.add_argument("dataset", help="a Nomis dataset id, e.g. NM_17_5")
+    fmt(s)
+    s = nsub.add_parser("get", help="tidy rows of a query (pinned result, else cache, else the API)")
+    query(s)
+    fmt(s)
+    s = nsub.add_parser("pin", help="freeze a query's result with its sha256 in data/raw/nomis/pins.json")
+    query(s)
+    s = nsub.add_parser("check", help="report whether Nomis has published a newer release of each pinned query")
+    fmt(s)
+    for name in ("search", "describe", "get", "pin", "check"):
+        nsub.choices[name].set_defaults(func=run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evidence", description="Build the economic evidence base for a Local "
                                 "Industrial Strategy from official statistics.")
@@ -157,6 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", type=Path, default=None, help="output folder (default reports/)")
     sp.add_argument("--quiet", action="store_true", help="no progress bars")
     sp.set_defaults(func=cmd_build)
+
+    _add_nomis_parser(sub)
     return p
 
 

@@ -72,6 +72,8 @@ def source_note(obj: pd.DataFrame | pd.Series | Iterable[Mapping], *, prefix: st
     parts = [f"{pub}, {'; '.join(titles)} ({rel})" for (pub, rel), titles in groups.items()]
     licences = sorted({r.get("licence", "") for r in recs if r.get("licence")})
     note = f"{prefix}: " + ". ".join(parts) + "."
-    if any("Open Government" in lic for lic in licences):
+    if any("Open Government" in lic or "OGL" in lic for lic in licences):
         note += " Contains public sector information licensed under the Open Government Licence v3.0."
+    if any("OS data" in lic for lic in licences):
+        note += " Contains OS data © Crown copyright and database right."
     return note

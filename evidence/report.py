@@ -1,17 +1,25 @@
 """Evidence packs: everything a LEP board receives for one area, written to ``reports/<area-slug>/``.
 
-A pack holds the area's membership, the tables built for it, an Excel workbook (one formatted sheet per
-table plus a Sources sheet) and ``pack.json`` recording the parameters and the data releases used.
+``build_pack`` runs every theme notebook in ``notebooks/`` with papermill for the area and assembles:
+
+- ``notebooks/``: the executed notebooks;
+- ``<slug>.html``: one self-contained HTML report (code hidden, a table of contents, the parameters and data
+  releases listed at the top), made with nbconvert;
+- ``charts/``: every chart as PNG (200 dpi) and SVG;
+- ``<slug>-evidence.xlsx``: one formatted sheet per table (units in headers, frozen header row, number
+  formats) plus a Sources sheet, written with openpyxl;
+- ``pack.json``: the parameters, the tables and charts, the caveats and every data release used.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,8 +27,11 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from . import __version__, config, geography, provenance
-from .errors import EvidenceError, SourceUnavailableError
-from .show import area_codes
+from .errors import EvidenceError
+from .notebook import PACK_DIR_ENV
+from .sources.base import read_parquet
+
+NOTEBOOKS_ENV = "EVIDENCE_NOTEBOOKS"
 
 
 def slug(text: str) -> str:
@@ -28,145 +39,211 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-@dataclass
-class Table:
-    """One table of a pack: a title, a tidy frame with provenance, and an optional caveat."""
-
-    key: str
-    title: str
-    frame: pd.DataFrame
-    caveats: list[str] = field(default_factory=list)
+def notebooks_dir() -> Path:
+    """The theme notebooks (``notebooks/`` of the checkout, or ``$EVIDENCE_NOTEBOOKS``)."""
+    env = os.environ.get(NOTEBOOKS_ENV)
+    return Path(env) if env else config.CHECKOUT_DIR / "notebooks"
 
 
-def _dataset_table(name: str, title: str, codes: set[str], *, keep: Callable[[pd.DataFrame], pd.Series] | None = None,
-                   index: Sequence[str] = ("area_code", "area_name"), columns: str = "year") -> pd.DataFrame:
-    from .sources import get
-
-    df = get(name)
-    df = df[df["area_code"].astype(str).isin(codes)]
-    if keep is not None:
-        df = df[keep(df)]
-    if df.empty:
-        raise SourceUnavailableError(f"{name} has no rows for this area")
-    unit = df["unit"].astype(str).iloc[0]
-    wide = df.pivot_table(index=list(index), columns=columns, values="value", aggfunc="first", observed=True)
-    wide.columns = [str(c) for c in wide.columns]
-    wide = wide.reset_index()
-    wide.attrs["unit"] = unit
-    return provenance.combine(wide, df)
+def theme_notebooks(folder: Path | None = None) -> list[Path]:
+    """The theme notebooks in order (``01-...ipynb`` to ``07-...ipynb``)."""
+    found = sorted(p for p in (folder or notebooks_dir()).glob("[0-9][0-9]-*.ipynb"))
+    if not found:
+        raise EvidenceError(f"no theme notebooks (NN-name.ipynb) in {folder or notebooks_dir()}")
+    return found
 
 
-#: The pack's tables: (key, title, dataset, row filter). Indicator-based tables replace these as they land.
-TABLE_SPECS: list[tuple[str, str, str, Callable[[pd.DataFrame], pd.Series] | None]] = [
-    ("gva_total_cp", "GVA, all industries, current prices, by member LAD", "gva",
-     lambda d: (d["industry"].astype(str) == "Total") & (d["measure"].astype(str) == "current_prices")),
-    ("gva_per_hour", "GVA per hour worked, by member LAD", "productivity",
-     lambda d: d["measure"].astype(str) == "gva_per_hour"),
-    ("population", "Resident population, by member LAD", "population", None),
-]
+def pack_folder(area: geography.Area, vintage: int, out: Path) -> Path:
+    """``reports/<area-slug>/``; packs of a non-default vintage get the vintage as a suffix."""
+    name = slug(area.name) + ("" if vintage == geography.DEFAULT_VINTAGE else f"-{vintage}")
+    return out / name
 
 
-def build_tables(area: geography.Area, vintage: int) -> tuple[list[Table], list[str]]:
-    """Every table that the available data allows for ``area``; the notes say what could not be built."""
-    from .sources import registry
+def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout: int = 900) -> list[Path]:
+    """Inject ``params`` with papermill and execute every notebook in ONE kernel (started once per area, which
+    is most of the cost of a notebook run); write each executed notebook to ``folder/notebooks``."""
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
 
-    _, codes = area_codes(area.code, vintage=vintage)
-    tables, notes = [], []
-    members = geography.members(area.code, vintage=vintage)
-    tables.append(Table("members", f"Member local authority districts ({vintage} vintage)",
-                        provenance.attach(members.copy(), geography.provenance())))
-    for key, title, name, keep in TABLE_SPECS:
-        if name not in registry():
-            notes.append(f"{title}: dataset {name!r} is not available in this version.")
-            continue
-        try:
-            tables.append(Table(key, title, _dataset_table(name, title, codes, keep=keep)))
-        except EvidenceError as exc:
-            notes.append(f"{title}: {exc}")
-    return tables, notes
+    out_dir = folder / "notebooks"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, PACK_DIR_ENV: str(folder)}
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(env=env, cwd=str(notebooks[0].parent))
+    kc = km.client()
+    kc.start_channels()
+    executed = []
+    try:
+        kc.wait_for_ready(timeout=120)
+        for path in notebooks:
+            nb = parameterize_notebook(load_notebook_node(str(path)), params)
+            client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3", allow_errors=False)
+            client.kc = kc
+            target = out_dir / path.name
+            try:
+                client.execute()
+            except CellExecutionError as exc:
+                nbformat.write(nb, target)
+                raise EvidenceError(f"notebook {path.name} failed for {params.get('area')}: "
+                                    f"{str(exc).strip().splitlines()[-1]} (executed copy: {target})") from exc
+            nbformat.write(nb, target)
+            executed.append(target)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return executed
 
 
-def _write_excel(tables: list[Table], path: Path) -> None:
+def _tables(folder: Path) -> list[tuple[str, pd.DataFrame, dict]]:
+    out = []
+    for p in sorted((folder / "tables").glob("*.parquet")):
+        df, meta = read_parquet(p)
+        provenance.attach(df, meta.get("provenance", []))
+        out.append((meta.get("key", p.stem), df, meta))
+    return out
+
+
+def write_excel(tables: list[tuple[str, pd.DataFrame, dict]], path: Path) -> None:
+    """One formatted sheet per table (title, units in headers, frozen header, number formats, source note)
+    and a Sources sheet listing every release used."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    used: set[str] = set()
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        for t in tables:
-            sheet = t.key[:31]
-            frame = t.frame.copy()
-            unit = t.frame.attrs.get("unit")
-            if unit:
-                frame.columns = [f"{c} ({unit})" if re.fullmatch(r"\d{4}", str(c)) else c for c in frame.columns]
-            frame.to_excel(xl, sheet_name=sheet, index=False, startrow=1)
+        for key, df, meta in tables:
+            sheet = key[:31]
+            n = 2
+            while sheet in used:
+                sheet, n = f"{key[:28]}~{n}", n + 1
+            used.add(sheet)
+            df.to_excel(xl, sheet_name=sheet, index=False, startrow=1)
             ws = xl.sheets[sheet]
-            ws["A1"] = t.title
+            ws["A1"] = meta.get("title", key)
             ws["A1"].font = Font(bold=True)
             ws.freeze_panes = "A3"
-            for i, col in enumerate(frame.columns, start=1):
-                ws.column_dimensions[get_column_letter(i)].width = max(12, min(45, len(str(col)) + 2))
-                if pd.api.types.is_float_dtype(frame[col]):
-                    for cell in ws.iter_rows(min_row=3, min_col=i, max_col=i):
-                        cell[0].number_format = "#,##0.0"
-            ws.cell(row=len(frame) + 4, column=1, value=provenance.source_note(t.frame))
+            for i, col in enumerate(df.columns, start=1):
+                ws.column_dimensions[get_column_letter(i)].width = max(11, min(48, len(str(col)) + 3))
+                fmt = None
+                if pd.api.types.is_float_dtype(df[col]):
+                    fmt = "0.0%" if "share" in str(col).lower() and df[col].abs().max() <= 1 else "#,##0.0"
+                elif pd.api.types.is_integer_dtype(df[col]) and "year" not in str(col).lower():
+                    fmt = "#,##0"
+                if fmt:
+                    for (cell,) in ws.iter_rows(min_row=3, max_row=len(df) + 2, min_col=i, max_col=i):
+                        cell.number_format = fmt
+            ws.cell(row=len(df) + 4, column=1, value=meta.get("note") or provenance.source_note(df))
         rows = []
-        for t in tables:
-            for r in provenance.records(t.frame):
-                rows.append({"table": t.key, "publisher": r.get("publisher"), "title": r.get("title"),
-                             "release": r.get("release"), "url": r.get("url"), "licence": r.get("licence"),
-                             "sha256": r.get("sha256")})
-        pd.DataFrame(rows).to_excel(xl, sheet_name="Sources", index=False)
+        for key, df, _ in tables:
+            for r in provenance.records(df):
+                rows.append({"table": key, "publisher": r.get("publisher"), "title": r.get("title"),
+                             "release": r.get("release"), "release_date": r.get("release_date"),
+                             "url": r.get("url"), "licence": r.get("licence"), "sha256": r.get("sha256")})
+        src = pd.DataFrame(rows, columns=["table", "publisher", "title", "release", "release_date", "url", "licence",
+                                          "sha256"])
+        src.to_excel(xl, sheet_name="Sources", index=False)
         xl.sheets["Sources"].freeze_panes = "A2"
 
 
-def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, out: Path | None = None) -> Path:
+def _anchor(text: str) -> str:
+    return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", text).strip())
+
+
+def write_html(executed: list[Path], path: Path, *, title: str, params: dict, sources: list[dict],
+               caveats: list[str]) -> None:
+    """Merge the executed notebooks into one self-contained HTML report: code hidden, a table of contents,
+    the parameters and data releases at the top."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    cells, toc = [], []
+    for p in executed:
+        nb = nbformat.read(p, as_version=4)
+        for cell in nb.cells:
+            if "parameters" in cell.metadata.get("tags", []) or "injected-parameters" in cell.metadata.get("tags", []):
+                continue
+            if cell.cell_type == "markdown":
+                for line in cell.source.splitlines():
+                    m = re.match(r"^(#{1,2})\s+(.*)", line)
+                    if m:
+                        toc.append((len(m.group(1)), m.group(2).strip()))
+            cells.append(cell)
+    head = [f"# {title}", "", "**Parameters:** " + "; ".join(f"{k} = `{v}`" for k, v in params.items()), "",
+            f"Built with LIS Evidence {__version__} on {datetime.now(UTC).date().isoformat()}.", "",
+            "## Contents", ""]
+    head += [f"{'  ' * (lvl - 1)}- [{t}](#{_anchor(t)})" for lvl, t in toc]
+    head += ["", "## Data releases used", ""]
+    head += [f"- {s.get('publisher')}: {s.get('title')} — {s.get('release')} (sha256 `{str(s.get('sha256'))[:12]}…`)"
+             for s in sources]
+    if caveats:
+        head += ["", "## Caveats", ""] + [f"- {c}" for c in caveats]
+    report = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("\n".join(head)), *cells])
+    report.metadata["title"] = title
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(report)
+    path.write_text(body, encoding="utf-8")
+
+
+def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
+               comparators: Sequence[str] = ("England", "UK"), out: Path | None = None,
+               notebooks: Sequence[Path] | None = None) -> Path:
     """Build one area's pack and return its folder."""
     a = geography.resolve(area, vintage=vintage)
-    folder = (out or config.reports_dir()) / slug(a.name)
+    folder = pack_folder(a, vintage, out or config.reports_dir())
+    for sub in ("charts", "tables", "notebooks"):
+        shutil.rmtree(folder / sub, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
-    tables, notes = build_tables(a, vintage)
-    caveats = geography.caveats(a.code, vintage=vintage) if hasattr(geography, "caveats") else []
-    for t in tables:
-        t.frame.to_csv(folder / f"{t.key}.csv", index=False)
-    _write_excel(tables, folder / f"{slug(a.name)}-evidence.xlsx")
-    sources = []
-    for t in tables:
-        sources.extend(provenance.records(t.frame))
+    params = {"area": a.code, "vintage": vintage, "year": year or 2023, "comparators": list(comparators)}
+    executed = _run_notebooks(folder, params, list(notebooks) if notebooks else theme_notebooks())
+    tables = _tables(folder)
+    sources = provenance.records([r for _, df, _ in tables for r in provenance.records(df)])
+    caveats = geography.caveats(a, vintage=vintage)
+    name = slug(a.name)
+    write_excel(tables, folder / f"{name}-evidence.xlsx")
+    title = f"Local Industrial Strategy evidence: {a.name} ({vintage} geography)"
+    write_html(executed, folder / f"{name}.html", title=title, params=params, sources=sources, caveats=caveats)
     manifest = {
         "area": {"code": a.code, "name": a.name, "type": a.type},
-        "parameters": {"area": area, "vintage": vintage},
+        "parameters": params,
         "toolkit_version": __version__,
         "built": datetime.now(UTC).isoformat(timespec="seconds"),
-        "tables": [{"key": t.key, "title": t.title, "rows": len(t.frame)} for t in tables],
+        "notebooks": [p.name for p in executed],
+        "tables": [{"key": k, "title": m.get("title"), "rows": len(df)} for k, df, m in tables],
+        "charts": sorted(p.stem for p in (folder / "charts").glob("*.png")),
         "caveats": caveats,
-        "notes": notes,
-        "sources": provenance.records(sources),
+        "sources": sources,
     }
     (folder / "pack.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n")
     return folder
 
 
-def _build_one(area: str, vintage: int, out: Path) -> tuple[str, Path | None, str | None]:
+def _build_one(area: str, vintage: int, out: Path, year: int | None) -> tuple[str, Path | None, str | None]:
     try:
-        return area, build_pack(area, vintage=vintage, out=out), None
+        return area, build_pack(area, vintage=vintage, out=out, year=year), None
     except Exception as exc:  # one failing area must not stop the others; its traceback goes to its log
-        log = out / "logs" / f"{slug(area)}.log"
+        log = out / "logs" / f"{slug(area)}-{vintage}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(traceback.format_exc())
-        return area, None, f"{type(exc).__name__}: {exc} (log: {log})"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return area, None, f"{type(exc).__name__}: {first} (log: {log})"
 
 
 def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE, out: Path | None = None,
-               jobs: int = 1, progress: bool = True) -> dict[str, str | None]:
+               jobs: int = 1, year: int | None = None, progress: bool = True) -> dict[str, str | None]:
     """Build packs for many areas in parallel; return {area: error or None}. Failures do not stop the others."""
     out = out or config.reports_dir()
     results: dict[str, str | None] = {}
     if jobs <= 1:
         for a in tqdm(areas, desc="packs", unit="area", disable=not progress):
-            _, _, err = _build_one(a, vintage, out)
-            results[a] = err
+            results[a] = _build_one(a, vintage, out, year)[2]
         return results
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futs = {pool.submit(_build_one, a, vintage, out): a for a in areas}
+        futs = {pool.submit(_build_one, a, vintage, out, year): a for a in areas}
         for fut in tqdm(as_completed(futs), total=len(futs), desc="packs", unit="area", disable=not progress):
             a, _, err = fut.result()
             results[a] = err

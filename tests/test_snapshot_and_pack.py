@@ -65,13 +65,18 @@ def test_reference_pack_builds_offline(offline, tmp_path):
     folder = build_pack("Buckinghamshire Thames Valley", out=tmp_path / "reports")
     manifest = json.loads((folder / "pack.json").read_text())
     assert manifest["area"]["code"] == "E37000043"
-    assert {t["key"] for t in manifest["tables"]} >= {"members", "gva_total_cp", "gva_per_hour", "population"}
-    assert manifest["notes"] == []
-    gva = pd.read_csv(folder / "gva_total_cp.csv", dtype={"area_code": str})
-    assert gva["area_code"].tolist() == ["E06000060"]
+    assert {t["key"] for t in manifest["tables"]} >= {"headline", "gva-per-hour-rank"}
+    for chart in manifest["charts"]:
+        assert (folder / "charts" / f"{chart}.png").stat().st_size > 5_000
+        assert (folder / "charts" / f"{chart}.svg").exists()
+    assert len(manifest["notebooks"]) == len(list((config.CHECKOUT_DIR / "notebooks").glob("[0-9][0-9]-*.ipynb")))
     xl = pd.ExcelFile(folder / f"{folder.name}-evidence.xlsx", engine="openpyxl")
-    assert "Sources" in xl.sheet_names
+    assert "Sources" in xl.sheet_names and "headline" in xl.sheet_names
     assert pd.read_excel(xl, "Sources")["sha256"].str.len().eq(64).all()
+    headline = pd.read_excel(xl, "headline", skiprows=1).set_index("indicator")
+    assert headline.loc["gva-per-hour", "UK"] == pytest.approx(41.87)
+    html = (folder / f"{folder.name}.html").read_text()
+    assert "Data releases used" in html and "data:image/png;base64" in html
 
 
 def test_missing_data_everywhere_is_a_clear_error(tmp_path, monkeypatch):
@@ -84,6 +89,6 @@ def test_a_failing_area_does_not_stop_the_others(offline, tmp_path, capsys):
     out = tmp_path / "reports"
     results = build_many(["BTVLEP", "No Such LEP", "OxLEP"], out=out, progress=False)
     assert results["BTVLEP"] is None and results["OxLEP"] is None
-    assert "Unknown area" in results["No Such LEP"] and (out / "logs" / "no-such-lep.log").exists()
+    assert "Unknown area" in results["No Such LEP"] and (out / "logs" / "no-such-lep-2021.log").exists()
     assert main(["build", "BTVLEP", "No Such LEP", "--out", str(out), "--quiet"]) == 1
     assert "FAILED No Such LEP" in capsys.readouterr().err

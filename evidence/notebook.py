@@ -1,0 +1,107 @@
+"""What the theme notebooks call: set up an area, show tables and figures, and register them for the pack.
+
+Notebooks stay thin: they call :func:`setup` once, then ``ctx.table(...)`` / ``ctx.figure(...)`` /
+``ctx.say(...)``. When ``evidence build`` runs a notebook it sets ``EVIDENCE_PACK_DIR``; every registered
+table is then also written to ``<pack>/tables/<key>.parquet`` (with its provenance, for the Excel workbook) and
+every figure to ``<pack>/charts/<key>.png`` (200 dpi) and ``.svg``. Run interactively, nothing is written.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import geography, provenance
+from .sources.base import write_parquet
+
+PACK_DIR_ENV = "EVIDENCE_PACK_DIR"
+
+
+def _display(obj) -> None:
+    try:
+        from IPython.display import display
+    except ImportError:  # plain Python: print instead
+        print(obj)
+    else:
+        display(obj)
+
+
+def _markdown(text: str) -> None:
+    try:
+        from IPython.display import Markdown, display
+    except ImportError:
+        print(text)
+    else:
+        display(Markdown(text))
+
+
+@dataclass
+class Context:
+    """The area a notebook reports on, and where its outputs go."""
+
+    area: geography.Area
+    vintage: int
+    year: int
+    comparators: list[str]
+    pack_dir: Path | None = None
+    caveats: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.area.name
+
+    def say(self, text: str) -> None:
+        """Show a finding (computed by the library, never typed by hand) as Markdown."""
+        _markdown(text)
+
+    def table(self, key: str, title: str, df: pd.DataFrame, *, show: pd.DataFrame | None = None) -> None:
+        """Show a table with its source note, and register it for the pack's workbook."""
+        shown = df if show is None else show
+        _markdown(f"**{title}**")
+        _display(shown.style.set_uuid(key).hide(axis="index").format(precision=1, thousands=",", na_rep="n/a")
+                 if hasattr(shown, "style") else shown)
+        _markdown(f"*{provenance.source_note(df)}*")
+        if self.pack_dir is not None:
+            out = shown.copy()
+            for col in out.columns:
+                if isinstance(out[col].dtype, pd.CategoricalDtype):
+                    out[col] = out[col].astype(str)
+            write_parquet(out, self.pack_dir / "tables" / f"{key}.parquet",
+                          {"key": key, "title": title, "provenance": provenance.records(df),
+                           "note": provenance.source_note(df)})
+
+    def figure(self, key: str, fig) -> None:
+        """Show a figure and, in a pack, save it as PNG (200 dpi) and SVG."""
+        from . import charts
+
+        if self.pack_dir is not None:
+            charts.save(fig, self.pack_dir / "charts" / key)
+        try:
+            from IPython.display import Image
+        except ImportError:
+            return
+        _display(Image(data=charts.png_bytes(fig), format="png"))
+
+
+def setup(*, area: str, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
+          comparators: list[str] | None = None) -> Context:
+    """Resolve the notebook's parameters, show the area's membership and caveats, and return the context."""
+    import matplotlib
+
+    matplotlib.rcParams["svg.hashsalt"] = "lis-evidence"  # reproducible SVG ids
+    a = geography.resolve(area, vintage=vintage)
+    pack = os.environ.get(PACK_DIR_ENV)
+    ctx = Context(area=a, vintage=vintage, year=year or 2023, comparators=list(comparators or ["England", "UK"]),
+                  pack_dir=Path(pack) if pack else None)
+    members = geography.members(a, vintage=vintage)
+    ctx.caveats = geography.caveats(a, vintage=vintage)
+    lads = ", ".join(f"{n} ({c})" for c, n in zip(members.lad_code, members.lad_name, strict=True))
+    text = f"**{a.name}** ({a.code}, {a.type.upper()}, {vintage} geography): {len(members)} local authority " \
+           f"district{'s' if len(members) != 1 else ''}: {lads}."
+    if ctx.caveats:
+        text += "\n\n" + "\n".join(f"- *Caveat:* {c}" for c in ctx.caveats)
+    _markdown(text)
+    return ctx

@@ -1,0 +1,160 @@
+"""The theme notebooks' building blocks: indicators composed into presentation-ready tables and findings.
+
+Each function takes the notebook's :class:`~evidence.notebook.Context` and returns a tidy frame (with
+provenance) or a sentence computed from the data, so the notebooks hold no logic of their own.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import geography, provenance
+from .indicators.area import ENGLAND, compute, membership_table, rank_among
+from .indicators.productivity import decompose_gva_per_head_gap
+
+HEADLINE = ["population", "jobs", "gva", "gva-per-head", "gva-per-hour", "gva-per-job"]
+
+
+def _latest(df: pd.DataFrame, year: int) -> pd.DataFrame:
+    have = df.dropna(subset=["value"])
+    y = min(year, int(have["year"].max()))
+    return df[df["year"] == y]
+
+
+def headline(ctx, indicators: list[str] = HEADLINE) -> pd.DataFrame:
+    """Headline indicators for the area in the latest year available (at most ``ctx.year``), against England
+    and the UK, with the area's index on England = 100."""
+    rows, frames = [], []
+    for name in indicators:
+        df = compute(name, [ctx.area], vintage=ctx.vintage, comparators=ctx.comparators)
+        frames.append(df)
+        latest = _latest(df, ctx.year).set_index("area_code")["value"]
+        area = latest.get(ctx.area.code)
+        eng = latest.get(ENGLAND.code)
+        rows.append({"indicator": df["indicator"].iloc[0], "unit": df["unit"].iloc[0],
+                     "year": int(_latest(df, ctx.year)["year"].iloc[0]), ctx.area.name: area, "England": eng,
+                     "UK": latest.get("UKX"),
+                     "index (England = 100)": 100 * area / eng if area is not None and eng else None})
+    out = pd.DataFrame(rows)
+    return provenance.combine(out, *frames)
+
+
+def trend(ctx, name: str, *, start: int | None = None) -> pd.DataFrame:
+    """An indicator over time for the area and its comparators."""
+    return compute(name, [ctx.area], vintage=ctx.vintage, comparators=ctx.comparators, years=(start, ctx.year))
+
+
+def gap_sentence(df: pd.DataFrame, ctx, *, what: str, unit_fmt: str = "£{:,.2f}") -> str:
+    """A finding such as "GVA per hour worked in X was £38.10 in 2023: 9.0% below the UK (£41.87) ..."."""
+    latest = _latest(df, ctx.year).set_index("area_code")["value"]
+    year = int(_latest(df, ctx.year)["year"].iloc[0])
+    area = latest.get(ctx.area.code)
+    parts = [f"{what} in {ctx.area.name} was {unit_fmt.format(area)} in {year}"]
+    for code, label in (("UKX", "the UK"), (ENGLAND.code, "England")):
+        ref = latest.get(code)
+        if ref is not None and pd.notna(ref) and area is not None:
+            pct = 100 * (area / ref - 1)
+            side = "above" if pct >= 0 else "below"
+            parts.append(f"{abs(pct):.1f}% {side} {label} ({unit_fmt.format(ref)})")
+    return parts[0] + ": " + "; ".join(parts[1:]) + "." if len(parts) > 1 else parts[0] + "."
+
+
+def gap_title(df: pd.DataFrame, ctx, *, what: str, against: str = "UKX") -> str:
+    """A chart title that states the finding, e.g. "GVA per hour worked in X is 4% below the UK (2023)"."""
+    latest = _latest(df, ctx.year).set_index("area_code")["value"]
+    year = int(_latest(df, ctx.year)["year"].iloc[0])
+    label = "the UK" if against == "UKX" else "England"
+    if against not in latest or ctx.area.code not in latest or pd.isna(latest[ctx.area.code]):
+        return f"{what} in {ctx.area.name}, {year}"
+    pct = 100 * (latest[ctx.area.code] / latest[against] - 1)
+    return f"{what} in {ctx.area.name} is {abs(pct):.0f}% {'above' if pct >= 0 else 'below'} {label} ({year})"
+
+
+def map_title(ctx, regions: list[str]) -> str:
+    names = " and ".join(geography.resolve(r).name for r in regions)
+    n = len(geography.members(ctx.area, vintage=ctx.vintage))
+    return f"{ctx.area.name} ({ctx.area.type.upper()}): {n} local authority district{'s' if n != 1 else ''} " \
+           f"in the {names} region{'s' if len(regions) != 1 else ''}"
+
+
+def decomposition_title(dec: pd.DataFrame, ctx) -> str:
+    total = dec.set_index("component")["log_points"]
+    pct = 100 * (float(np.exp(total["total"] / 100)) - 1)
+    main = total.drop("total").abs().idxmax()
+    labels = {"productivity": "productivity", "hours_per_job": "hours per job",
+              "jobs_per_resident": "jobs per resident"}
+    return (f"GVA per head in {ctx.area.name} is {abs(pct):.0f}% {'above' if pct >= 0 else 'below'} England; "
+            f"{labels[main]} contributes most to the difference")
+
+
+def growth_sentence(df: pd.DataFrame, ctx, *, what: str, years: int = 10) -> str:
+    """Nominal compound annual growth of the area and its comparators over the last ``years`` years."""
+    end = int(_latest(df, ctx.year)["year"].iloc[0])
+    start = end - years
+    w = df[df["year"].isin([start, end])].pivot_table(index="area_code", columns="year", values="value")
+    if start not in w or end not in w:
+        return f"{what}: no {start}–{end} growth can be computed."
+    g = ((w[end] / w[start]) ** (1 / years) - 1) * 100
+    bits = [f"{ctx.area.name} {g.get(ctx.area.code, float('nan')):.1f}% a year"]
+    if "UKX" in g:
+        bits.append(f"the UK {g['UKX']:.1f}%")
+    if ENGLAND.code in g:
+        bits.append(f"England {g[ENGLAND.code]:.1f}%")
+    return f"Nominal growth in {what} {start}–{end} (current prices, not adjusted for inflation): " + \
+        ", ".join(bits) + "."
+
+
+def ranking(ctx, name: str) -> pd.DataFrame:
+    """The indicator for every LEP of the vintage in the latest year, ranked, for the ranked-bar chart."""
+    year = int(_latest(trend(ctx, name), ctx.year)["year"].iloc[0])
+    return rank_among(name, year=year, vintage=ctx.vintage)
+
+
+def rank_sentence(ranks: pd.DataFrame, ctx, *, what: str) -> str:
+    row = ranks[ranks["area_code"] == ctx.area.code]
+    if row.empty or pd.isna(row["rank"].iloc[0]):
+        return f"{ctx.area.name} is not ranked among the LEPs on {what}."
+    return (f"{ctx.area.name} ranks {int(row['rank'].iloc[0])} of {int(row['of'].iloc[0])} LEPs ({ctx.vintage} "
+            f"geography) on {what} in {int(row['year'].iloc[0])}.")
+
+
+def gap_decomposition(ctx) -> pd.DataFrame:
+    """The area's GVA-per-head gap against England split into productivity, hours per job and jobs per
+    resident (log points; the parts add up to the total). All four inputs come from ONS releases on the same
+    April-2023 LADs: GVA (April 2025), hours and jobs (June 2025), population (April 2025)."""
+    frames = {n: compute(n, [ctx.area], vintage=ctx.vintage, comparators=["England"])
+              for n in ("gva", "hours", "jobs", "population")}
+    year = min(int(f.dropna(subset=["value"])["year"].max()) for f in frames.values())
+    year = min(year, ctx.year)
+    wide = None
+    for n, f in frames.items():
+        part = f[f["year"] == year][["area_code", "year", "value"]].rename(columns={"value": n})
+        wide = part if wide is None else wide.merge(part, on=["area_code", "year"])
+    out = decompose_gva_per_head_gap(wide, reference=ENGLAND.code)
+    out = out[out["area_code"] == ctx.area.code]
+    labels = {"productivity": "Productivity (GVA per hour)", "hours_per_job": "Hours per job",
+              "jobs_per_resident": "Jobs per resident", "total": "Total gap in GVA per head"}
+    out = out.assign(part=out["component"].map(labels))
+    return provenance.combine(out.reset_index(drop=True), *frames.values())
+
+
+def members_table(ctx) -> pd.DataFrame:
+    """The area's member LADs with their region."""
+    m = geography.members(ctx.area, vintage=ctx.vintage)
+    return m
+
+
+def map_frames(ctx):
+    """(all LAD boundaries, the LADs to highlight, the surrounding LADs of the area's region(s))."""
+    from .sources.boundaries import get_boundaries
+
+    lads = get_boundaries("lad")
+    members, _ = membership_table([ctx.area], vintage=ctx.vintage, partial="include")
+    codes = list(members["lad_code"])
+    regions = {geography.region_of(c).code for c in codes if c.startswith("E")}
+    around = set()
+    for r in regions:
+        around |= set(geography.lad_codes(r))
+    context = lads[lads["area_code"].isin(around | set(codes))]
+    return lads, codes, context, sorted(regions)
