@@ -339,12 +339,12 @@ def _load(files: tuple[tuple[str, float], ...]) -> tuple[tuple[Family, ...], tup
             raise SectorDefinitionError(f"{f}: family id {family.id!r} is already defined in {dup.file}.")
         fams.append(family)
         for s in sectors:
-            for other in secs + [x for x in sectors if x is not s and sectors.index(x) < sectors.index(s)]:
-                if other.id == s.id:
-                    raise SectorDefinitionError(f"{f}: sector id {s.id!r} is already defined in {other.file}.")
+            for other in secs:
                 if other.name.casefold() == s.name.casefold():
                     raise SectorDefinitionError(f"{f}: sector name {s.name!r} is already defined in {other.file} "
                                                 f"(family {other.family!r}); sector names must be unique.")
+                if other.id == s.id:
+                    raise SectorDefinitionError(f"{f}: sector id {s.id!r} is already defined in {other.file}.")
             secs.append(s)
     return tuple(fams), tuple(secs)
 
