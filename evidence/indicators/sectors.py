@@ -120,13 +120,11 @@ class _Panel:
         return provenance.records([r for s in self.sources for r in provenance.records(s)])
 
 
-def _check(basis: str, level: str | None, years: Sequence[int]) -> str:
+def _check(basis: str, level: str | None) -> str | None:
     if basis not in BASES:
         raise InvalidArgumentError(f"basis must be one of {BASES}, not {basis!r}.")
     if level is None:
-        if basis == "gva":
-            return "leaf"
-        return "division" if all(y in _LAD_FILE_YEARS for y in years) else "section"
+        return "leaf" if basis == "gva" else None
     if level not in LEVELS[basis]:
         raise InvalidArgumentError(f"level {level!r} is not available for basis {basis!r}; use one of "
                                    f"{LEVELS[basis]}.")
@@ -291,13 +289,15 @@ def _need(years: Sequence[int], allowed: range, what: str) -> None:
         raise InvalidArgumentError(f"{what} is available for {allowed.start}-{allowed.stop - 1} only, not {bad}.")
 
 
-def _employment_panel(area: str | geography.Area, *, vintage: int, years: Sequence[int], level: str,
+def _employment_panel(area: str | geography.Area, *, vintage: int, years: Sequence[int], level: str | None,
                       partial: str) -> _Panel:
     a = _resolve(area, vintage)
     caveats = [BRES_CAVEAT]
     in_lep_file = a.type == "lep" and vintage == 2021
     ca_all = _bres("bres-ca-2015-2024") if a.type == "ca" else None
     in_ca_file = ca_all is not None and a.code in set(ca_all["area_code"].astype(str))
+    if level is None:
+        level = "division" if in_ca_file or set(years) <= set(_LAD_FILE_YEARS) else "section"
     if level == "broad_group" and not (in_lep_file or in_ca_file):
         raise InvalidArgumentError("BRES broad industry groups are published for the 38 LEPs of the 2021 vintage and "
                                    "for combined authorities only; use level='section' or 'division'.")
@@ -374,7 +374,7 @@ def _require_nation(panel: _Panel, years: Sequence[int]) -> None:
 
 def _panel(area: str | geography.Area, *, vintage: int, years: Sequence[int], basis: str, level: str | None,
            partial: str) -> _Panel:
-    level = _check(basis, level, years)
+    level = _check(basis, level)
     if basis == "gva":
         return _gva_panel([area], vintage=vintage, years=years, level=level, partial=partial)
     return _employment_panel(area, vintage=vintage, years=years, level=level, partial=partial)
@@ -458,7 +458,7 @@ def industry_structure(area: str | geography.Area, *, year: int, vintage: int = 
         (combined authorities).
     basis, level
         See the module docstring. ``level`` defaults to ``"leaf"`` for GVA and to ``"division"`` for
-        employment (``"section"`` when ``year`` is after 2017).
+        employment (``"section"`` after 2017, except for combined authorities, whose divisions run to 2024).
     partial
         Members of a 2017 LEP that are now only part of a LAD: see
         :func:`evidence.indicators.area.membership_table`.
