@@ -79,3 +79,11 @@ class ScenarioError(EvidenceError, ValueError):
 class NomisError(DownloadError):
     """The Nomis API did not answer a query usefully: unreachable, an HTTP error or rate limit that outlasted the
     retries, or a malformed, empty or truncated response. Messages never contain the API key."""
+
+
+class SectorDefinitionError(EvidenceError, ValueError):
+    """A sector definition (TOML) is invalid: bad syntax, an unknown SIC code, a duplicate name..."""
+
+
+class UnknownSectorError(EvidenceError, LookupError):
+    """A sector or sector family name is not among the loaded definitions."""
