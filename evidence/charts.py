@@ -154,3 +154,21 @@ def save(fig: Figure, stem: str | Path) -> list[Path]:
     fig.savefig(png, dpi=200, metadata={"Software": None})
     fig.savefig(svg, metadata={"Date": None})
     return [png, svg]
+
+
+def lq_bars(df: pd.DataFrame, *, title: str, label: str = "industry_name", value: str = "lq",
+            xlabel: str = "Location quotient (England = 1)", note: str | None = None) -> Figure:
+    """Horizontal bars of location quotients, sorted, with the England line at 1: above 1 is a relative
+    specialisation (house colour), below 1 muted."""
+    d = df.dropna(subset=[value]).sort_values(value)
+    fig = Figure(figsize=(8, max(4.0, 0.28 * len(d) + 1.4)))
+    ax = fig.subplots()
+    _style(ax)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
+    labels = [textwrap.shorten(str(v), 55, placeholder="…") for v in d[label]]
+    ax.barh(labels, d[value], color=[HIGHLIGHT if v >= 1 else "#BBBBBB" for v in d[value]])
+    ax.axvline(1, color=OKABE_ITO[5], linestyle="--", linewidth=1.2)
+    ax.set_xlabel(xlabel)
+    ax.tick_params(axis="y", labelsize=7)
+    return _finish(fig, title, note or provenance.source_note(df))

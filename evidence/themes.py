@@ -158,3 +158,40 @@ def map_frames(ctx):
         around |= set(geography.lad_codes(r))
     context = lads[lads["area_code"].isin(around | set(codes))]
     return lads, codes, context, sorted(regions)
+
+
+# ------------------------------------------------------------------------------------------------ sectors
+#: The LIS priority-sector families shipped with the toolkit, and the LEPs whose strategies define them.
+LIS_FAMILIES = {"buckinghamshire": "Buckinghamshire Thames Valley",
+                "leicester-leicestershire": "Leicester and Leicestershire"}
+
+
+def lis_family(ctx) -> str | None:
+    """The area's own LIS priority-sector family, where one is defined."""
+    for family, lep in LIS_FAMILIES.items():
+        try:
+            if geography.resolve(lep, vintage=ctx.vintage).code == ctx.area.code:
+                return family
+        except geography.UnknownAreaError:
+            continue
+    return None
+
+
+def specialisation_title(lq: pd.DataFrame, ctx, *, what: str) -> str:
+    top = lq.dropna(subset=["lq"]).nlargest(3, "lq")
+    label = "industry_name" if "industry_name" in lq else "sector"
+    names = ", ".join(f"{str(r[label])[:40]} ({r['lq']:.1f})" for _, r in top.iterrows())
+    return f"{ctx.area.name} is most specialised, by {what}, in {names}"
+
+
+def employment_year(ctx) -> int:
+    """The latest year of BRES employment by section the shipped files give for this kind of area."""
+    return 2020 if (ctx.area.type == "lep" and ctx.vintage == 2021) or ctx.area.type == "ca" else 2017
+
+
+def shift_share_title(ss: pd.DataFrame, ctx) -> str:
+    total = ss[["national_growth", "industry_mix", "regional_share", "change"]].sum()
+    start, end = int(ss["start"].iloc[0]), int(ss["end"].iloc[0])
+    side = "outgrew" if total["regional_share"] >= 0 else "grew more slowly than"
+    return (f"{ctx.area.name}'s GVA {side} its industry mix implied, {start}–{end}: regional share "
+            f"£{total['regional_share']:,.0f}m of a £{total['change']:,.0f}m change (nominal)")
