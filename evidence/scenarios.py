@@ -643,7 +643,7 @@ def run(scenario: Scenario | str | Path, *, area: str | None = None) -> pd.DataF
         raise ScenarioError(f"{sc.name} gives published increments for {home.name}; {target.name} is not part of "
                             f"it, so they cannot be applied there. Use a scenario of growth rates (cagr or history) "
                             f"for {target.name}: see docs/scenarios.md.")
-    moved = replace(sc, area=target.code)
+    moved = replace(sc, area=target.code, trend=None)  # no figure uses the trend here; it belongs to `home`
     out = _run(moved)
     out.attrs["caveats"] = [f"{sc.name} was written for {home.name}; its growth rates are applied to "
                             f"{target.name}'s own baseline."] + out.attrs["caveats"]

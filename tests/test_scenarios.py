@@ -271,6 +271,11 @@ def test_backtest_results_for_the_arc_and_oxfordshire(raw_data_dir):
         (0.76, 4.5, -5.0)
     assert (round(100 * ox["cagr"], 2), round(ox["mape"], 1), round(ox["final_year_pct_error"], 1)) == \
         (0.87, 2.2, -1.6)
+    # The Arc's own 2013-2023 growth and its 2015/2016 GVA, as stated in docs/scenarios.md.
+    jobs, gva = (scenarios.history(m, "Oxford-Cambridge Arc") for m in ("jobs", "gva"))
+    assert round(100 * scenarios.fit_cagr(jobs, window=(2013, 2023))["cagr"].item(), 2) == 1.28
+    assert round(100 * scenarios.fit_cagr(gva, window=(2013, 2023))["cagr"].item(), 2) == 4.60
+    assert gva.set_index("year")["value"][[2015, 2016]].tolist() == [100_227, 102_432]
 
 
 def test_fit_and_project_trend_methods():
@@ -317,6 +322,14 @@ def test_waterfall_effects_add_up_to_the_gva_change(arc):
                                                                                                       rel=1e-12)
         assert d.loc["horizon", "value"] - d.loc["base", "value"] == pytest.approx(change, rel=1e-12)
         assert d.loc["jobs effect", "share"] + d.loc["productivity effect", "share"] == pytest.approx(1)
+    # The waterfall table in docs/scenarios.md (£bn to 1 decimal, shares to whole per cent).
+    stated = {("arc-trend", "chosen"): (27.0, 32, 58.0, 68), ("arc-transformational", "chosen"): (85.4, 52, 77.6, 48),
+              ("arc-transformational", "alternative"): (99.4, 40, 148.6, 60)}
+    for (sc, rd), expected in stated.items():
+        d = scenarios.decompose(scenarios.compare(*arc), scenario=sc, reading=rd).set_index("step")
+        je, pe = d.loc["jobs effect"], d.loc["productivity effect"]
+        assert (round(je["value"] / 1e3, 1), round(100 * je["share"]), round(pe["value"] / 1e3, 1),
+                round(100 * pe["share"])) == expected
 
 
 # ------------------------------------------------------------------------------------------ user files and CLI
