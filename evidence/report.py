@@ -88,8 +88,9 @@ def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout
                 client.execute()
             except CellExecutionError as exc:
                 nbformat.write(nb, target)
-                raise EvidenceError(f"notebook {path.name} failed for {params.get('area')}: "
-                                    f"{str(exc).strip().splitlines()[-1]} (executed copy: {target})") from exc
+                last = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines()[-1]
+                raise EvidenceError(f"notebook {path.name} failed for {params.get('area')}: {last} "
+                                    f"(executed copy: {target})") from exc
             nbformat.write(nb, target)
             executed.append(target)
     finally:

@@ -195,3 +195,64 @@ def shift_share_title(ss: pd.DataFrame, ctx) -> str:
     side = "outgrew" if total["regional_share"] >= 0 else "grew more slowly than"
     return (f"{ctx.area.name}'s GVA {side} its industry mix implied, {start}–{end}: regional share "
             f"£{total['regional_share']:,.0f}m of a £{total['change']:,.0f}m change (nominal)")
+
+
+# ---------------------------------------------------------------------------------------------- scenarios
+ARC = "GRP-OXCAM"
+
+
+def arc_scenarios(ctx) -> pd.DataFrame | None:
+    """The shipped Arc scenarios (trend and transformational) for the Arc itself or for its share of them when
+    the area lies inside the Arc; ``None`` for other areas."""
+    from . import scenarios
+
+    arc_lads = set(geography.lad_codes(ARC, vintage=ctx.vintage, allow_partial=True))
+    mine = set(geography.lad_codes(ctx.area, vintage=ctx.vintage, allow_partial=True))
+    if ctx.area.code != ARC and not (mine and mine <= arc_lads):
+        return None
+    runs = [scenarios.run(name, area=ctx.area.code) for name in ("arc-trend", "arc-transformational")]
+    out = pd.concat(runs, ignore_index=True)
+    out.attrs["caveats"] = list(dict.fromkeys(c for r in runs for c in r.attrs.get("caveats", [])))
+    return provenance.combine(out, *runs)
+
+
+def own_trend(ctx, *, window: tuple[int, int] = (2013, 2023), horizon: int = 2050) -> pd.DataFrame:
+    """A trend scenario for any area: its own jobs and nominal GVA growth over ``window`` carried to
+    ``horizon`` from the latest real year."""
+    from . import scenarios
+
+    sc = scenarios.parse_scenario({
+        "name": "own-trend",
+        "title": f"{ctx.area.name}: its own {window[0]}–{window[1]} growth carried to {horizon}",
+        "description": "Jobs and current-price GVA each grow at the area's own compound annual rate over the "
+                       f"window {window[0]}–{window[1]} (real ONS data).",
+        "area": ctx.area.code, "vintage": ctx.vintage, "base_year": window[1], "horizon": horizon,
+        "jobs": {"history": list(window)},
+        "gva": {"history": list(window), "price_basis": "current"},
+        "source": {"publisher": "LIS Evidence", "title": "Trend projection on the area's own history",
+                   "date": str(window[1])},
+    }, origin="own-trend")
+    return scenarios.run(sc)
+
+
+def jobs_backtest(ctx, *, fit: tuple[int, int] = (2004, 2013), test: tuple[int, int] = (2014, 2023)) -> pd.DataFrame:
+    """Back-test of a trend on the area's own jobs: fit the growth rate on ``fit``, project ``test``, compare."""
+    from . import scenarios
+
+    series = scenarios.history("jobs", ctx.area, vintage=ctx.vintage)
+    return scenarios.backtest_summary(scenarios.backtest(series, fit=fit, test=test))
+
+
+def scenario_sentence(summary: pd.DataFrame, ctx) -> str:
+    """What each scenario means for jobs and GVA at the horizon."""
+    bits = []
+    s = summary[(summary["reading"] == "chosen") & (summary["area_code"] == ctx.area.code)]
+    for name, g in s.groupby("scenario", sort=False):
+        g = g.set_index("measure")
+        if "jobs" in g.index and "gva" in g.index:
+            j, v = g.loc["jobs"], g.loc["gva"]
+            sign = "+" if v["change"] >= 0 else "-"
+            bits.append(f"{name}: {j['change']:+,.0f} jobs ({100 * j['cagr']:.2f}% a year) and "
+                        f"{sign}£{abs(v['change']) / 1000:,.1f}bn GVA ({100 * v['cagr']:.2f}% a year, nominal) "
+                        f"from {int(j['base_year'])} to {int(j['horizon'])}")
+    return f"For {ctx.area.name}: " + "; ".join(bits) + "." if bits else f"No scenario covers {ctx.area.name}."
