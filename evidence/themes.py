@@ -256,3 +256,66 @@ def scenario_sentence(summary: pd.DataFrame, ctx) -> str:
                         f"{sign}£{abs(v['change']) / 1000:,.1f}bn GVA ({100 * v['cagr']:.2f}% a year, nominal) "
                         f"from {int(j['base_year'])} to {int(j['horizon'])}")
     return f"For {ctx.area.name}: " + "; ".join(bits) + "." if bits else f"No scenario covers {ctx.area.name}."
+
+
+# ------------------------------------------------------------------------------------- foundation metrics
+def metric_trend(ctx, name: str) -> pd.DataFrame:
+    """A foundation metric over time for the area and its comparators, in the shape of the chart functions."""
+    from .indicators import foundations
+
+    df = foundations.compute(name, [ctx.area], vintage=ctx.vintage, comparators=ctx.comparators)
+    return df.dropna(subset=["value"])
+
+
+def metric_table(ctx, names: list[str]) -> pd.DataFrame:
+    """The latest value of each metric for the area beside England, with the survey's confidence interval
+    where it has one, the aggregation method and any note."""
+    from .indicators import foundations
+
+    rows, frames = [], []
+    for name in names:
+        df = foundations.compute(name, [ctx.area], vintage=ctx.vintage, comparators=["England"])
+        frames.append(df)
+        mine = df[(df["area_code"] == ctx.area.code) & df["value"].notna()]
+        if mine.empty:
+            note = next((n for n in df["note"].dropna()), "no value for this area")
+            rows.append({"metric": name, "title": foundations.get_metric(name).title, "note": note})
+            continue
+        last = mine.sort_values("year").iloc[-1]
+        eng = df[(df["area_code"] == ENGLAND.code) & (df["year"] == last["year"])]["value"]
+        rows.append({"metric": name, "title": foundations.get_metric(name).title, "period": last["period"],
+                     "unit": last["unit"], ctx.area.name: last["value"], "lower 95%": last["lci_95"],
+                     "upper 95%": last["uci_95"], "England": eng.iloc[0] if len(eng) else None,
+                     "method": last["method"], "note": last["note"]})
+    return provenance.combine(pd.DataFrame(rows), *frames)
+
+
+# -------------------------------------------------------------------------------------------- scorecard
+STATUSES = ("better than England", "similar to England", "worse than England")
+
+
+def status_counts(card: pd.DataFrame) -> pd.DataFrame:
+    """How many indicators of each foundation are better than, similar to or worse than England."""
+    c = card[card["status"].isin(STATUSES)].groupby(["foundation", "status"], sort=False).size()
+    out = c.rename("count").reset_index()
+    out["label"] = out["foundation"] + ": " + out["status"].str.replace(" England", "", regex=False)
+    return provenance.combine(out, card)
+
+
+def scorecard_sentence(card: pd.DataFrame, ctx) -> str:
+    n = card["status"].value_counts()
+    valued = int(card["value"].notna().sum())
+    return (f"{ctx.area.name} is better than England on {n.get('better than England', 0)}, similar on "
+            f"{n.get('similar to England', 0)} and worse on {n.get('worse than England', 0)} of the {valued} "
+            f"indicators with values")
+
+
+def monitoring_baseline(ctx, card: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard frozen to its latest year; in a pack it is also written as ``monitoring-baseline.csv``."""
+    from .indicators import scorecard
+
+    year = int(pd.to_numeric(card["year"], errors="coerce").max())
+    if ctx.pack_dir is not None:
+        return scorecard.monitoring_baseline(ctx.area, vintage=ctx.vintage, year=year,
+                                             path=ctx.pack_dir / "monitoring-baseline.csv")
+    return scorecard.scorecard(ctx.area, vintage=ctx.vintage, year=year)
