@@ -106,11 +106,7 @@ def entry(name: str) -> Entry:
     cat = _load()
     if name in cat:
         return cat[name]
-    import difflib
-
-    close = difflib.get_close_matches(name, list(cat), n=5, cutoff=0.4)
-    hint = f" Closest: {', '.join(close)}." if close else ""
-    raise UnknownDatasetError(f"No catalogue entry named {name!r}.{hint} Run `evidence datasets` to list them.")
+    raise UnknownDatasetError.for_name("catalogue entry", name, cat)
 
 
 def sha256_of(path: Path) -> str:

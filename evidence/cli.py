@@ -179,6 +179,65 @@ def _add_nomis_parser(sub) -> None:
     fmt(s)
     for name in ("search", "describe", "get", "pin", "check"):
         nsub.choices[name].set_defaults(func=run)
+def cmd_scenario(args) -> int:
+    from . import scenarios
+
+    if args.list:
+        rows = [scenarios.load_scenario(n) for n in scenarios.list_scenarios()]
+        _emit(pd.DataFrame([{"name": s.name, "area": s.area, "vintage": s.vintage, "base_year": s.base_year,
+                             "horizon": s.horizon, "title": s.title} for s in rows]), args.format)
+        return 0
+    if not args.scenario:
+        raise EvidenceError("give a scenario name or a .toml file (or --list to see the shipped scenarios)")
+    sc = scenarios.load_scenario(args.scenario)
+    traj = scenarios.run(sc, area=args.area)
+    if args.apportion:
+        traj = scenarios.apportion(traj, parts=args.apportion)
+    areas = list(dict.fromkeys(traj["area_code"]))
+    if args.view == "summary":
+        out = scenarios.summary(traj)
+    elif args.view == "decomposition":
+        out = pd.concat([scenarios.decompose(traj, reading=r, area=a) for r in dict.fromkeys(traj["reading"])
+                         for a in areas], ignore_index=True)
+    elif args.view == "sensitivity":
+        out = pd.concat([scenarios.sensitivity(traj, area=a) for a in areas], ignore_index=True)
+    else:
+        out = traj
+    for note in traj.attrs.get("caveats", []):
+        print(f"note: {note}", file=sys.stderr)
+    if args.chart:
+        from . import charts
+
+        stem = str(args.chart)
+        written = []
+        for a in areas:
+            one = traj[traj["area_code"] == a]
+            suffix = f"-{a}" if len(areas) > 1 else ""
+            for m in ("jobs", "gva"):
+                written += charts.save(charts.scenario_lines(one, measure=m), f"{stem}{suffix}-{m}")
+            written += charts.save(charts.waterfall(scenarios.decompose(one)), f"{stem}{suffix}-waterfall")
+        print(f"{len(written)} chart file(s) written: {', '.join(map(str, written))}", file=sys.stderr)
+    _emit(out, args.format)
+    return 0
+
+
+def _add_scenario_parser(sub) -> None:
+    sp = sub.add_parser("scenario", help="jobs and GVA scenarios (published targets or growth rates) on real data",
+                        description="Print a scenario's year-by-year trajectories of jobs, GVA and GVA per job from "
+                        "the area's real ONS base year. Assumptions are printed to stderr as notes. File format: "
+                        "docs/scenarios.md.")
+    sp.add_argument("scenario", nargs="?", help="a shipped scenario name (e.g. arc-trend) or a .toml file")
+    sp.add_argument("--area", default=None, help="an area inside the scenario's area (its share, by base-year "
+                    "share), or, for a scenario of growth rates, any area")
+    sp.add_argument("--apportion", choices=("lep", "lad"), default=None,
+                    help="split the scenario across the area's LEPs or LADs (the parts sum back exactly)")
+    sp.add_argument("--view", choices=("trajectories", "summary", "decomposition", "sensitivity"),
+                    default="trajectories", help="what to print (default trajectories)")
+    sp.add_argument("--chart", default=None, metavar="STEM",
+                    help="also write PNG and SVG charts to STEM-jobs, STEM-gva and STEM-waterfall")
+    sp.add_argument("--list", action="store_true", help="list the shipped scenarios")
+    sp.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default table)")
+    sp.set_defaults(func=cmd_scenario)
 
 
 def _add_scorecard_parser(sub) -> None:
@@ -290,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_build)
 
     _add_nomis_parser(sub)
+    _add_scenario_parser(sub)
     _add_scorecard_parser(sub)
     return p
 

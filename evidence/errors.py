@@ -23,6 +23,15 @@ class UnknownAreaError(EvidenceError, LookupError):
 class UnknownDatasetError(EvidenceError, LookupError):
     """A dataset or catalogue entry name is not known."""
 
+    @classmethod
+    def for_name(cls, kind: str, name: str, choices, *, hint: str = "Run `evidence datasets` to list them."):
+        """The error for an unknown ``name`` among ``choices``, naming the closest ones."""
+        import difflib
+
+        close = difflib.get_close_matches(name, list(choices), n=5, cutoff=0.4)
+        closest = f" Closest: {', '.join(close)}." if close else ""
+        return cls(f"No {kind} named {name!r}.{closest} {hint}")
+
 
 class SourceUnavailableError(EvidenceError):
     """An official file is not on disk and could not be fetched."""
@@ -70,3 +79,11 @@ class ScenarioError(EvidenceError, ValueError):
 class NomisError(DownloadError):
     """The Nomis API did not answer a query usefully: unreachable, an HTTP error or rate limit that outlasted the
     retries, or a malformed, empty or truncated response. Messages never contain the API key."""
+
+
+class SectorDefinitionError(EvidenceError, ValueError):
+    """A sector definition (TOML) is invalid: bad syntax, an unknown SIC code, a duplicate name..."""
+
+
+class UnknownSectorError(EvidenceError, LookupError):
+    """A sector or sector family name is not among the loaded definitions."""

@@ -59,24 +59,43 @@ def pack_folder(area: geography.Area, vintage: int, out: Path) -> Path:
     return out / name
 
 
-def _run_notebooks(folder: Path, params: dict, notebooks: list[Path]) -> list[Path]:
-    import papermill as pm
+def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout: int = 900) -> list[Path]:
+    """Inject ``params`` with papermill and execute every notebook in ONE kernel (started once per area, which
+    is most of the cost of a notebook run); write each executed notebook to ``folder/notebooks``."""
+    import nbformat
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
 
+    out_dir = folder / "notebooks"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, PACK_DIR_ENV: str(folder)}
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel(env=env, cwd=str(notebooks[0].parent))
+    kc = km.client()
+    kc.start_channels()
     executed = []
-    (folder / "notebooks").mkdir(parents=True, exist_ok=True)
-    old = os.environ.get(PACK_DIR_ENV)
-    os.environ[PACK_DIR_ENV] = str(folder)
     try:
-        for nb in notebooks:
-            target = folder / "notebooks" / nb.name
-            pm.execute_notebook(str(nb), str(target), parameters=params, kernel_name="python3",
-                                progress_bar=False, log_output=False, cwd=str(nb.parent))
+        kc.wait_for_ready(timeout=120)
+        for path in notebooks:
+            nb = parameterize_notebook(load_notebook_node(str(path)), params)
+            client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3", allow_errors=False)
+            client.kc = kc
+            target = out_dir / path.name
+            try:
+                client.execute()
+            except CellExecutionError as exc:
+                nbformat.write(nb, target)
+                last = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines()[-1]
+                raise EvidenceError(f"notebook {path.name} failed for {params.get('area')}: {last} "
+                                    f"(executed copy: {target})") from exc
+            nbformat.write(nb, target)
             executed.append(target)
     finally:
-        if old is None:
-            os.environ.pop(PACK_DIR_ENV, None)
-        else:
-            os.environ[PACK_DIR_ENV] = old
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
     return executed
 
 

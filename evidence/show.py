@@ -40,11 +40,14 @@ def show(name: str, *, area: str | None = None, vintage: int = geography.DEFAULT
     """Tidy rows of dataset or indicator ``name`` for ``area`` and the chosen years.
 
     A dataset is filtered to the area (its member LADs for a LEP, CA or grouping); an indicator is computed
-    for the area, with England and the UK as comparators where the source allows.
+    for the area, with England and the UK as comparators where the source allows. Where a name is both (``gva``,
+    ``population``) the dataset is shown; the indicators are then reached as ``gva-current-prices`` and
+    ``resident-population``.
     """
-    from .indicators.area import INDICATORS, compute
+    from .indicators.area import ALIASES, INDICATORS, compute
+    from .sources import registry
 
-    if name in INDICATORS:
+    if name in ALIASES or (name in INDICATORS and name not in registry()):
         if not area:
             raise EvidenceError(f"`evidence show {name}` needs --area (a LEP, CA, region, grouping or LAD).")
         out = compute(name, [area], vintage=vintage, years=parse_years(years, year))

@@ -158,3 +158,164 @@ def map_frames(ctx):
         around |= set(geography.lad_codes(r))
     context = lads[lads["area_code"].isin(around | set(codes))]
     return lads, codes, context, sorted(regions)
+
+
+# ------------------------------------------------------------------------------------------------ sectors
+#: The LIS priority-sector families shipped with the toolkit, and the LEPs whose strategies define them.
+LIS_FAMILIES = {"buckinghamshire": "Buckinghamshire Thames Valley",
+                "leicester-leicestershire": "Leicester and Leicestershire"}
+
+
+def lis_family(ctx) -> str | None:
+    """The area's own LIS priority-sector family, where one is defined."""
+    for family, lep in LIS_FAMILIES.items():
+        try:
+            if geography.resolve(lep, vintage=ctx.vintage).code == ctx.area.code:
+                return family
+        except geography.UnknownAreaError:
+            continue
+    return None
+
+
+def specialisation_title(lq: pd.DataFrame, ctx, *, what: str) -> str:
+    top = lq.dropna(subset=["lq"]).nlargest(3, "lq")
+    label = "industry_name" if "industry_name" in lq else "sector"
+    names = ", ".join(f"{str(r[label])[:40]} ({r['lq']:.1f})" for _, r in top.iterrows())
+    return f"{ctx.area.name} is most specialised, by {what}, in {names}"
+
+
+def employment_year(ctx) -> int:
+    """The latest year of BRES employment by section the shipped files give for this kind of area."""
+    return 2020 if (ctx.area.type == "lep" and ctx.vintage == 2021) or ctx.area.type == "ca" else 2017
+
+
+def shift_share_title(ss: pd.DataFrame, ctx) -> str:
+    total = ss[["national_growth", "industry_mix", "regional_share", "change"]].sum()
+    start, end = int(ss["start"].iloc[0]), int(ss["end"].iloc[0])
+    side = "outgrew" if total["regional_share"] >= 0 else "grew more slowly than"
+    return (f"{ctx.area.name}'s GVA {side} its industry mix implied, {start}–{end}: regional share "
+            f"£{total['regional_share']:,.0f}m of a £{total['change']:,.0f}m change (nominal)")
+
+
+# ---------------------------------------------------------------------------------------------- scenarios
+ARC = "GRP-OXCAM"
+
+
+def arc_scenarios(ctx) -> pd.DataFrame | None:
+    """The shipped Arc scenarios (trend and transformational) for the Arc itself or for its share of them when
+    the area lies inside the Arc; ``None`` for other areas."""
+    from . import scenarios
+
+    arc_lads = set(geography.lad_codes(ARC, vintage=ctx.vintage, allow_partial=True))
+    mine = set(geography.lad_codes(ctx.area, vintage=ctx.vintage, allow_partial=True))
+    if ctx.area.code != ARC and not (mine and mine <= arc_lads):
+        return None
+    runs = [scenarios.run(name, area=ctx.area.code) for name in ("arc-trend", "arc-transformational")]
+    out = pd.concat(runs, ignore_index=True)
+    out.attrs["caveats"] = list(dict.fromkeys(c for r in runs for c in r.attrs.get("caveats", [])))
+    return provenance.combine(out, *runs)
+
+
+def own_trend(ctx, *, window: tuple[int, int] = (2013, 2023), horizon: int = 2050) -> pd.DataFrame:
+    """A trend scenario for any area: its own jobs and nominal GVA growth over ``window`` carried to
+    ``horizon`` from the latest real year."""
+    from . import scenarios
+
+    sc = scenarios.parse_scenario({
+        "name": "own-trend",
+        "title": f"{ctx.area.name}: its own {window[0]}–{window[1]} growth carried to {horizon}",
+        "description": "Jobs and current-price GVA each grow at the area's own compound annual rate over the "
+                       f"window {window[0]}–{window[1]} (real ONS data).",
+        "area": ctx.area.code, "vintage": ctx.vintage, "base_year": window[1], "horizon": horizon,
+        "jobs": {"history": list(window)},
+        "gva": {"history": list(window), "price_basis": "current"},
+        "source": {"publisher": "LIS Evidence", "title": "Trend projection on the area's own history",
+                   "date": str(window[1])},
+    }, origin="own-trend")
+    return scenarios.run(sc)
+
+
+def jobs_backtest(ctx, *, fit: tuple[int, int] = (2004, 2013), test: tuple[int, int] = (2014, 2023)) -> pd.DataFrame:
+    """Back-test of a trend on the area's own jobs: fit the growth rate on ``fit``, project ``test``, compare."""
+    from . import scenarios
+
+    series = scenarios.history("jobs", ctx.area, vintage=ctx.vintage)
+    return scenarios.backtest_summary(scenarios.backtest(series, fit=fit, test=test))
+
+
+def scenario_sentence(summary: pd.DataFrame, ctx) -> str:
+    """What each scenario means for jobs and GVA at the horizon."""
+    bits = []
+    s = summary[(summary["reading"] == "chosen") & (summary["area_code"] == ctx.area.code)]
+    for name, g in s.groupby("scenario", sort=False):
+        g = g.set_index("measure")
+        if "jobs" in g.index and "gva" in g.index:
+            j, v = g.loc["jobs"], g.loc["gva"]
+            sign = "+" if v["change"] >= 0 else "-"
+            bits.append(f"{name}: {j['change']:+,.0f} jobs ({100 * j['cagr']:.2f}% a year) and "
+                        f"{sign}£{abs(v['change']) / 1000:,.1f}bn GVA ({100 * v['cagr']:.2f}% a year, nominal) "
+                        f"from {int(j['base_year'])} to {int(j['horizon'])}")
+    return f"For {ctx.area.name}: " + "; ".join(bits) + "." if bits else f"No scenario covers {ctx.area.name}."
+
+
+# ------------------------------------------------------------------------------------- foundation metrics
+def metric_trend(ctx, name: str) -> pd.DataFrame:
+    """A foundation metric over time for the area and its comparators, in the shape of the chart functions."""
+    from .indicators import foundations
+
+    df = foundations.compute(name, [ctx.area], vintage=ctx.vintage, comparators=ctx.comparators)
+    return df.dropna(subset=["value"])
+
+
+def metric_table(ctx, names: list[str]) -> pd.DataFrame:
+    """The latest value of each metric for the area beside England, with the survey's confidence interval
+    where it has one, the aggregation method and any note."""
+    from .indicators import foundations
+
+    rows, frames = [], []
+    for name in names:
+        df = foundations.compute(name, [ctx.area], vintage=ctx.vintage, comparators=["England"])
+        frames.append(df)
+        mine = df[(df["area_code"] == ctx.area.code) & df["value"].notna()]
+        if mine.empty:
+            note = next((n for n in df["note"].dropna()), "no value for this area")
+            rows.append({"metric": name, "title": foundations.get_metric(name).title, "note": note})
+            continue
+        last = mine.sort_values("year").iloc[-1]
+        eng = df[(df["area_code"] == ENGLAND.code) & (df["year"] == last["year"])]["value"]
+        rows.append({"metric": name, "title": foundations.get_metric(name).title, "period": last["period"],
+                     "unit": last["unit"], ctx.area.name: last["value"], "lower 95%": last["lci_95"],
+                     "upper 95%": last["uci_95"], "England": eng.iloc[0] if len(eng) else None,
+                     "method": last["method"], "note": last["note"]})
+    return provenance.combine(pd.DataFrame(rows), *frames)
+
+
+# -------------------------------------------------------------------------------------------- scorecard
+STATUSES = ("better than England", "similar to England", "worse than England")
+
+
+def status_counts(card: pd.DataFrame) -> pd.DataFrame:
+    """How many indicators of each foundation are better than, similar to or worse than England."""
+    c = card[card["status"].isin(STATUSES)].groupby(["foundation", "status"], sort=False).size()
+    out = c.rename("count").reset_index()
+    out["label"] = out["foundation"] + ": " + out["status"].str.replace(" England", "", regex=False)
+    return provenance.combine(out, card)
+
+
+def scorecard_sentence(card: pd.DataFrame, ctx) -> str:
+    n = card["status"].value_counts()
+    valued = int(card["value"].notna().sum())
+    return (f"{ctx.area.name} is better than England on {n.get('better than England', 0)}, similar on "
+            f"{n.get('similar to England', 0)} and worse on {n.get('worse than England', 0)} of the {valued} "
+            f"indicators with values")
+
+
+def monitoring_baseline(ctx, card: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard frozen to its latest year; in a pack it is also written as ``monitoring-baseline.csv``."""
+    from .indicators import scorecard
+
+    year = int(pd.to_numeric(card["year"], errors="coerce").max())
+    if ctx.pack_dir is not None:
+        return scorecard.monitoring_baseline(ctx.area, vintage=ctx.vintage, year=year,
+                                             path=ctx.pack_dir / "monitoring-baseline.csv")
+    return scorecard.scorecard(ctx.area, vintage=ctx.vintage, year=year)

@@ -31,3 +31,10 @@ def test_show_unknown_dataset_and_area(raw_data_dir, capsys):
     assert "gva" in capsys.readouterr().err
     assert main(["show", "gva", "--area", "Nowhereshire LEP"]) == 2
     assert "Unknown" in capsys.readouterr().err
+
+
+def test_indicator_aliases_where_a_dataset_has_the_name(raw_data_dir, capsys):
+    assert main(["show", "resident-population", "--area", "OxLEP", "--year", "2023", "--format", "csv"]) == 0
+    df = _csv(capsys)
+    assert set(df["area_code"]) == {"E37000053", "E92000001"}
+    assert set(df["indicator"]) == {"population"}

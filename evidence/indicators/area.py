@@ -182,10 +182,16 @@ def _finish(out: pd.DataFrame, ind: Indicator, years: tuple[int | None, int | No
     return out[cols].sort_values(["area_code", "year"]).reset_index(drop=True)
 
 
+#: Names by which `evidence show` reaches indicators whose own name is also a dataset's (datasets win there).
+ALIASES = {"gva-current-prices": "gva", "resident-population": "population"}
+
+
 def get_indicator(name: str) -> Indicator:
-    """An indicator by name; unknown names raise ``UnknownDatasetError`` listing them."""
+    """An indicator by name (or alias); unknown names raise ``UnknownDatasetError`` listing them."""
+    name = ALIASES.get(name, name)
     if name not in INDICATORS:
-        raise UnknownDatasetError(f"No indicator named {name!r}. Indicators: {', '.join(sorted(INDICATORS))}.")
+        raise UnknownDatasetError.for_name("indicator", name, INDICATORS,
+                                           hint=f"Indicators: {', '.join(sorted(INDICATORS))}.")
     return INDICATORS[name]
 
 

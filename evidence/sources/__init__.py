@@ -34,11 +34,7 @@ def dataset(name: str) -> Dataset:
     reg = registry()
     if name in reg:
         return reg[name]
-    import difflib
-
-    close = difflib.get_close_matches(name, list(reg), n=5, cutoff=0.4)
-    hint = f" Closest: {', '.join(close)}." if close else ""
-    raise UnknownDatasetError(f"No dataset named {name!r}.{hint} Run `evidence datasets` to list them.")
+    raise UnknownDatasetError.for_name("dataset", name, reg)
 
 
 def get(name: str, **kwargs):

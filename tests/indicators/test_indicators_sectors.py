@@ -1,0 +1,199 @@
+"""Industry structure and specialisation on real data: hand computations from the raw LAD rows, identities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evidence.errors import InvalidArgumentError
+from evidence.indicators import sectors as X
+from evidence.sources import get, ons_gva
+
+LLEP = "Leicester and Leicestershire"
+LLEP_CODE = "E37000021"
+LLEP_LADS = ["E06000016", "E07000129", "E07000130", "E07000131", "E07000132", "E07000133", "E07000134", "E07000135"]
+CORNWALL = "Cornwall and Isles of Scilly"
+
+
+@pytest.fixture(scope="module")
+def gva_raw(raw_data_dir):
+    g = get("gva")
+    g = g[(g["measure"].astype(str) == "current_prices") & g["area_code"].astype(str).str.match(r"^E0[6-9]")]
+    return g.assign(area_code=g["area_code"].astype(str), industry=g["industry"].astype(str))
+
+
+@pytest.fixture(scope="module")
+def llep_lq_2023(raw_data_dir):
+    return X.location_quotients(LLEP, year=2023)
+
+
+def _cell(g: pd.DataFrame, lads, industry: str, year: int) -> pd.Series:
+    return g[g["area_code"].isin(lads) & (g["industry"] == industry) & (g["year"] == year)]["value"]
+
+
+# ------------------------------------------------------------------------------------------- GVA basis
+def test_lq_equals_hand_computation_from_raw_lad_rows(gva_raw, llep_lq_2023):
+    ind = "CA-CB (10-15)"
+    x = _cell(gva_raw, LLEP_LADS, ind, 2023).sum()
+    x_total = _cell(gva_raw, LLEP_LADS, "Total", 2023).sum()
+    eng = gva_raw[gva_raw["year"] == 2023]
+    e = eng.loc[eng["industry"] == ind, "value"].sum()          # the published cells (Cornwall's is [c])
+    e_total = eng.loc[eng["industry"] == "Total", "value"].sum()
+    row = llep_lq_2023.set_index("industry").loc[ind]
+    assert x == 1682.0 and e == 32828.0 and e_total == 2113330.0
+    assert row["value"] == x
+    assert row["lq"] == pytest.approx((x / x_total) / (e / e_total), rel=1e-12)
+    assert row["flag"] == X.ENGLAND_LOWER_BOUND and not row["england_complete"]
+    assert row["lq_low"] < row["lq"]
+    # An industry with no suppressed cell anywhere: England is exact and the LQ is a point.
+    r43 = llep_lq_2023.set_index("industry").loc["43"]
+    assert r43["england_complete"] and r43["lq_low"] == pytest.approx(r43["lq"]) and r43["flag"] is None
+
+
+def test_structure_shares_and_unallocated(raw_data_dir, gva_raw):
+    s = X.industry_structure(LLEP, year=2023)
+    assert s["industry"].tolist() == ons_gva.leaves() + [X.UNALLOCATED]
+    assert s["share"].sum() == pytest.approx(1.0)
+    total = _cell(gva_raw, LLEP_LADS, "Total", 2023).sum()
+    assert s["value"].sum() == pytest.approx(total)
+    # For a complete area 'unallocated' is only rounding: at most 0.5 x (37 + 1) per LAD.
+    assert abs(s.set_index("industry").at[X.UNALLOCATED, "value"]) <= 0.5 * 38 * len(LLEP_LADS)
+    assert s["area_code"].map(type).eq(str).all() and s.attrs["provenance"] and s.attrs["caveats"]
+
+
+def test_england_lqs_are_one(raw_data_dir):
+    for level in ("leaf", "section"):
+        lq = X.location_quotients("England", year=2023, level=level)
+        assert np.allclose(lq["lq"], 1.0)
+        assert (lq["lq_low"] <= 1.0 + 1e-12).all()
+    emp = X.location_quotients("England", year=2016, basis="employment")
+    assert np.allclose(emp["lq"].dropna(), 1.0) and emp["lq"].notna().sum() >= 80
+
+
+def test_suppressed_cells_are_blank_not_partial(raw_data_dir):
+    lq = X.location_quotients(CORNWALL, year=2023)
+    sup = lq[lq["flag"] == X.SUPPRESSED]
+    # ONS suppresses 29 rows of Cornwall and the Isles of Scilly; 28 of them are leaves (the 29th is J itself).
+    assert len(sup) == 28 and sup["value"].isna().all() and sup["lq"].isna().all()
+    assert {"AB (1-9)", "58-60", "61-63", "K (64-66)", "O (84)", "P (85)"} <= set(sup["industry"])
+    # Published industries stay exact: specialised construction (43) is 532 (Cornwall) + 1 (Isles of Scilly).
+    assert lq.set_index("industry").at["43", "value"] == 533.0
+    # At section level much more is published: manufacturing C (10-33) is 1088 + 1.
+    sec = X.industry_structure(CORNWALL, year=2023, level="section").set_index("industry")
+    assert sec.at["C (10-33)", "value"] == 1089.0 and sec.at["C (10-33)", "flag"] is None
+    assert sec.loc[["AB (1-9)", "J (58-63)", "K (64-66)", "O (84)", "P (85)", "DE (35-39)"], "flag"].eq(
+        X.SUPPRESSED).all()
+    assert sec["share"].sum() == pytest.approx(1.0)
+    summ = X.specialisation_summary(CORNWALL, year=2023, level="section")
+    assert summ.loc[0, "flag"] == X.SUPPRESSED and np.isnan(summ.loc[0, "krugman"])
+
+
+@pytest.mark.parametrize(("area", "method"), [(LLEP, "classic"), (CORNWALL, "esteban-marquillas"),
+                                              ("ca:West Midlands", "esteban-marquillas")])
+def test_shift_share_parts_add_to_actual_change(raw_data_dir, gva_raw, area, method):
+    ss = X.shift_share_for(area, start=2013, end=2023, method=method)
+    ok = ss[ss["flag"].isna()]
+    parts = ok["national_growth"] + ok["industry_mix"] + ok["regional_share"]
+    assert np.allclose(parts, ok["change"])
+    assert np.allclose(ok["end_value"] - ok["start_value"], ok["change"])
+    if method == "esteban-marquillas":
+        assert np.allclose(ok["competitive"] + ok["allocation"], ok["regional_share"])
+    if area == LLEP:
+        total = _cell(gva_raw, LLEP_LADS, "Total", 2023).sum() - _cell(gva_raw, LLEP_LADS, "Total", 2013).sum()
+        assert parts.sum() == pytest.approx(total)
+    assert "nominal" in " ".join(ss.attrs["caveats"])
+
+
+def test_krugman_and_hhi_bounds(raw_data_dir):
+    for area in (LLEP, "Buckinghamshire", "London", "ca:West Midlands", "Oxford-Cambridge Arc"):
+        s = X.specialisation_summary(area, year=2022)
+        k, h, n = s.loc[0, "krugman"], s.loc[0, "hhi"], s.loc[0, "industries"]
+        assert 0 <= k <= 2 and 1 / n <= h <= 1 and 0 <= s.loc[0, "hhi_normalised"] <= 1
+    assert X.specialisation_summary("London", year=2022).loc[0, "krugman"] > \
+        X.specialisation_summary(LLEP, year=2022).loc[0, "krugman"]
+
+
+def test_sector_lqs_sum_their_rows(raw_data_dir, gva_raw, llep_lq_2023):
+    lq = X.location_quotients(LLEP, year=2023, family="leicester-leicestershire")
+    assert lq["sector"].tolist() == ["Advanced Logistics", "Advanced Manufacturing and Engineering", "Life Sciences",
+                                     "Space, Data and Digital Technology", "Textiles"]
+    log = lq.set_index("sector").loc["Advanced Logistics"]
+    x = sum(_cell(gva_raw, LLEP_LADS, r, 2023).sum() for r in ("49-51", "52-53"))
+    assert log["value"] == x == 2004.0
+    e = gva_raw[(gva_raw["year"] == 2023) & gva_raw["industry"].isin(["49-51", "52-53"])]["value"].sum()
+    x_tot = _cell(gva_raw, LLEP_LADS, "Total", 2023).sum()
+    assert log["lq"] == pytest.approx((x / x_tot) / (e / 2113330.0))
+    assert log["approximate"] and log["england_complete"] and log["lq_low"] == pytest.approx(log["lq"])
+    # A one-row sector has the LQ of its row.
+    tex = lq.set_index("sector").loc["Textiles"]
+    assert tex["lq"] == pytest.approx(llep_lq_2023.set_index("industry").at["CA-CB (10-15)", "lq"])
+    assert any("Approximate" in c for c in lq.attrs["caveats"])
+
+
+def test_growth_vs_specialisation_table(raw_data_dir, gva_raw, llep_lq_2023):
+    t = X.growth_vs_specialisation_table(LLEP, start=2018, end=2023).set_index("industry")
+    assert t.loc["CA-CB (10-15)", "lq"] == pytest.approx(llep_lq_2023.set_index("industry").at["CA-CB (10-15)", "lq"])
+    a0, a1 = (_cell(gva_raw, LLEP_LADS, "47", y).sum() for y in (2018, 2023))
+    assert t.loc["47", "growth_cagr"] == pytest.approx((a1 / a0) ** (1 / 5) - 1)
+    assert t.loc["47", "size"] == a1
+    assert X.UNALLOCATED not in t.index and len(t) == 37
+    s = X.growth_vs_specialisation_table(LLEP, start=2018, end=2023, family="grand-challenges")
+    assert len(s) == 4 and s["lq"].gt(0).all() and s["growth_gap"].notna().all()
+    c = X.growth_vs_specialisation_table(CORNWALL, start=2018, end=2023).set_index("industry")
+    assert c.loc["AB (1-9)", "flag"] == X.SUPPRESSED and np.isnan(c.loc["AB (1-9)", "lq"])
+
+
+# ------------------------------------------------------------------------------------- employment basis
+def test_employment_section_lqs_use_the_lep_rows(raw_data_dir):
+    b = get("bres-lep-nuts3-2015-2020")
+    b = b[(b["year"] == 2019) & (b["classification"].astype(str) == "section")]
+    b = b.assign(industry=b["industry"].astype(str))
+    mine = b[b["area_code"].astype(str) == LLEP_CODE].set_index("industry")["value"]
+    eng = b[b["area_code"].astype(str) == "E92000001"].set_index("industry")["value"]
+    lq = X.location_quotients(LLEP, year=2019, basis="employment", level="section").set_index("industry")
+    assert lq.at["C", "value"] == 65000.0 and lq.at["C", "england_value"] == 2113000.0
+    assert lq.at["C", "lq"] == pytest.approx((mine["C"] / mine.sum()) / (eng["C"] / eng.sum()))
+    ss = X.shift_share_for(LLEP, start=2015, end=2020, basis="employment", level="section")
+    assert np.allclose(ss["national_growth"] + ss["industry_mix"] + ss["regional_share"], ss["change"])
+
+
+def test_employment_divisions_sum_member_lads(raw_data_dir):
+    lad = get("bres-lad-division-2015-2017")
+    lad = lad[(lad["year"] == 2017) & lad["area_code"].astype(str).isin(LLEP_LADS)]
+    s = X.industry_structure(LLEP, year=2017, basis="employment").set_index("industry")
+    assert s["level"].iloc[0] == "division" and len(s) == 87
+    assert s.at["13", "value"] == lad.loc[lad["industry"].astype(str) == "13", "value"].sum()
+    assert s["share"].sum() == pytest.approx(1.0)
+    lq = X.location_quotients(LLEP, year=2017, basis="employment", family="leicester-leicestershire")
+    tex = lq.set_index("sector").loc["Textiles"]
+    want = sum(s.at[d, "value"] for d in ("13", "14", "15"))
+    assert tex["value"] == want and tex["lq"] > 1 and tex["approximate"]
+
+
+def test_employment_combined_authority_rows(raw_data_dir):
+    ca = get("bres-ca-2015-2024")
+    wm = ca[(ca["area_code"].astype(str) == "E47000007") & (ca["year"] == 2022)
+            & (ca["employment_status"].astype(str) == "Employment") & (ca["classification"].astype(str) == "division")]
+    s = X.industry_structure("ca:West Midlands", year=2022, basis="employment").set_index("industry")
+    assert s.at["29", "value"] == wm.loc[wm["industry"].astype(str) == "29", "value"].item()
+    assert s["england_value"].isna().all()          # no England divisions after 2017 in these files
+    with pytest.raises(InvalidArgumentError, match="no England"):
+        X.location_quotients("ca:West Midlands", year=2022, basis="employment")
+    lq = X.location_quotients("ca:West Midlands", year=2016, basis="employment", family="grand-challenges")
+    assert lq["lq"].notna().all() and any("different Nomis download" in c for c in lq.attrs["caveats"])
+
+
+def test_bad_arguments(raw_data_dir):
+    with pytest.raises(InvalidArgumentError, match="basis"):
+        X.industry_structure(LLEP, year=2023, basis="output")
+    with pytest.raises(InvalidArgumentError, match="level"):
+        X.industry_structure(LLEP, year=2023, level="division")
+    with pytest.raises(InvalidArgumentError, match="2015-2017"):
+        X.industry_structure(LLEP, year=2019, basis="employment", level="division")
+    with pytest.raises(InvalidArgumentError, match="leaf"):
+        X.location_quotients(LLEP, year=2023, level="section", family="grand-challenges")
+    with pytest.raises(InvalidArgumentError, match="after start"):
+        X.shift_share_for(LLEP, start=2020, end=2020)
+    with pytest.raises(InvalidArgumentError, match="broad industry groups"):
+        X.industry_structure("Oxford-Cambridge Arc", year=2016, basis="employment", level="broad_group")
