@@ -42,8 +42,12 @@ def _finish(fig, title: str, note: str) -> Figure:
     fig.suptitle(textwrap.fill(title, 90), x=0.01, ha="left", fontsize=12, fontweight="bold")
     wrapped = textwrap.fill(note, NOTE_WIDTH)
     lines = wrapped.count("\n") + 1
+    # The figure grows by the note's height, so a long list of sources never squeezes the chart.
+    note_h = 0.14 * lines + 0.1
+    height = fig.get_figheight() + note_h
+    fig.set_figheight(height)
     fig.text(0.01, 0.01, wrapped, fontsize=7, color="#555555", ha="left", va="bottom")
-    fig.tight_layout(rect=(0, 0.02 + 0.025 * lines, 1, 0.95))
+    fig.tight_layout(rect=(0, note_h / height, 1, 1 - 0.45 / height))
     return fig
 
 

@@ -178,8 +178,8 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
             "## Contents", ""]
     head += [f"{'  ' * (lvl - 1)}- [{t}](#{_anchor(t)})" for lvl, t in toc]
     head += ["", "## Data releases used", ""]
-    head += [f"- {s.get('publisher')}: {s.get('title')} — {s.get('release')} (sha256 `{str(s.get('sha256'))[:12]}…`)"
-             for s in sources]
+    head += [f"- {s.get('publisher')}: {s.get('title')} — {s.get('release')}"
+             + (f" (sha256 `{s['sha256'][:12]}…`)" if s.get("sha256") else "") for s in sources]
     if caveats:
         head += ["", "## Caveats", ""] + [f"- {c}" for c in caveats]
     report = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("\n".join(head)), *cells])
