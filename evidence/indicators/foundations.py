@@ -110,6 +110,7 @@ class Metric:
     published: tuple[str, ...] = ()
     trend: str = "none"
     compare: str = "value"
+    lad_range: bool = False
     note: str = ""
 
     @property
@@ -634,7 +635,28 @@ def _compute_weighted(ctx: _Context, metric: Metric, members: pd.DataFrame) -> p
     label = foundation_map().series[metric.weight].label or metric.weight
     method = f"{label}-weighted mean (approximation)"
     out = provenance.combine(out, ctx.series(metric.series), w)
-    return _finish(out, "weighted_mean", method, _periods(ctx, metric.series), notes)
+    res = _finish(out, "weighted_mean", method, _periods(ctx, metric.series), notes)
+    if metric.lad_range:
+        res["note"] = _range_notes(res, v, members, metric)
+    return res
+
+
+def _range_notes(res: pd.DataFrame, v: pd.DataFrame, members: pd.DataFrame, metric: Metric) -> np.ndarray:
+    """Each row's note, with the range of its member LADs' published values (a median cannot be averaged)."""
+    current = _current_lads()
+    lad = v.assign(lad_code=v["area_code"].map(lambda c: c if c in current else _current_or_none(c)))
+    j = lad.merge(members[["lad_code", "area_code"]].drop_duplicates(), on="lad_code", suffixes=("_lad", ""))
+    rng = j.groupby(["area_code", "year"])["value"].agg(["min", "max", "count"])
+    notes = []
+    for code, year, note in zip(res["area_code"], res["year"], res["note"], strict=True):
+        parts = [note] if isinstance(note, str) and note else []
+        if (code, year) in rng.index:
+            r = rng.loc[(code, year)]
+            if r["count"] > 1:
+                lo, hi = metric.scale * r["min"], metric.scale * r["max"]
+                parts.append(f"member LADs range from {lo:,.2f} to {hi:,.2f} ({metric.unit})")
+        notes.append("; ".join(parts) or None)
+    return np.array(notes, dtype=object)
 
 
 def _lad_sets(members: pd.DataFrame) -> dict[str, frozenset[str]]:

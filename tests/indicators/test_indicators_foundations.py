@@ -416,3 +416,12 @@ def test_rates_on_2022_boundaries_weight_abolished_districts_by_their_own_popula
     w = _by_code(p[p["area_code"].astype(str).isin(old) & (p["year"] == 2022)])
     d = compute("coverage-4g", ["Cumbria"], comparators=(), _ctx=ctx)
     assert _value(d, geography.resolve("Cumbria").code, 2023)["value"] == pytest.approx((r * w).sum() / w.sum())
+
+
+def test_a_median_is_never_averaged_silently_the_lads_range_is_given(ctx):
+    pay = get("els-median-weekly-pay")
+    lads = geography.lad_codes("Lancashire", on="2023")
+    r = pay[pay["area_code"].astype(str).isin(lads) & (pay["year"] == 2025)]["value"]
+    lan = _value(compute("pay-residence", ["Lancashire"], comparators=(), _ctx=ctx), LANCASHIRE, 2025)
+    assert lan["method"] == "population-weighted mean (approximation)"
+    assert f"member LADs range from {r.min():,.2f} to {r.max():,.2f} (£ per week)" in lan["note"]
