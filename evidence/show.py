@@ -44,9 +44,23 @@ def show(name: str, *, area: str | None = None, vintage: int = geography.DEFAULT
     ``population``) the dataset is shown; the indicators are then reached as ``gva-current-prices`` and
     ``resident-population``.
     """
+    from .indicators import foundations
     from .indicators.area import ALIASES, INDICATORS, compute
     from .sources import registry
 
+    metrics = set(foundations.metrics_table()["metric"])
+    if name in metrics and name not in INDICATORS and name not in registry():
+        if not area:
+            raise EvidenceError(f"`evidence show {name}` needs --area (a LEP, CA, region, grouping or LAD).")
+        out = foundations.compute(name, [area], vintage=vintage)
+        lo, hi = parse_years(years, year)
+        if lo is not None:
+            out = out[out["year"] >= lo]
+        if hi is not None:
+            out = out[out["year"] <= hi]
+        for note in out.attrs.get("caveats", []):
+            print(f"note: {note}", file=sys.stderr)
+        return out.reset_index(drop=True)
     if name in ALIASES or (name in INDICATORS and name not in registry()):
         if not area:
             raise EvidenceError(f"`evidence show {name}` needs --area (a LEP, CA, region, grouping or LAD).")

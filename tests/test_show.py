@@ -38,3 +38,11 @@ def test_indicator_aliases_where_a_dataset_has_the_name(raw_data_dir, capsys):
     df = _csv(capsys)
     assert set(df["area_code"]) == {"E37000053", "E92000001"}
     assert set(df["indicator"]) == {"population"}
+
+
+def test_show_covers_the_foundation_metrics(raw_data_dir, capsys):
+    assert main(["show", "employment-rate", "--area", "Lancashire", "--year", "2022", "--format", "csv"]) == 0
+    df = _csv(capsys)
+    lancs = df[df.area_code == "E37000019"]
+    assert lancs["value"].round(4).tolist() == [round(100 * 651_200 / 892_800, 4)]
+    assert set(df["method"]) >= {"published"}
