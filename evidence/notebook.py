@@ -80,10 +80,12 @@ class Context:
         if self.pack_dir is not None:
             charts.save(fig, self.pack_dir / "charts" / key)
         try:
-            from IPython.display import Image
+            from IPython.display import Image, display
         except ImportError:
             return
-        _display(Image(data=charts.png_bytes(fig), format="png"))
+        title = fig._suptitle.get_text() if fig._suptitle is not None else fig.axes[0].get_title() if fig.axes else key
+        alt = {"image/png": {"alt": title.replace("\n", " ")}}
+        display(Image(data=charts.png_bytes(fig), format="png"), metadata=alt)
 
 
 def setup(*, area: str, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
