@@ -19,7 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from . import provenance
+from . import provenance, timing
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order used for series.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -71,6 +71,7 @@ def thousands(x, _pos=None) -> str:
     return f"{x:,.0f}"
 
 
+@timing.phased("charting")
 def line_trend(df: pd.DataFrame, *, title: str, ylabel: str, highlight: str, x: str = "year", y: str = "value",
                group: str = "area_name", note: str | None = None) -> Figure:
     """Lines over time, one per ``group``; the ``highlight`` group in the house colour, the others muted."""
@@ -89,6 +90,7 @@ def line_trend(df: pd.DataFrame, *, title: str, ylabel: str, highlight: str, x: 
     return _finish(fig, title, note or provenance.source_note(df))
 
 
+@timing.phased("charting")
 def ranked_bars(df: pd.DataFrame, *, title: str, xlabel: str, highlight_code: str, label: str = "area_name",
                 value: str = "value", code: str = "area_code", reference: float | None = None,
                 reference_label: str = "", note: str | None = None) -> Figure:
@@ -108,6 +110,7 @@ def ranked_bars(df: pd.DataFrame, *, title: str, xlabel: str, highlight_code: st
     return _finish(fig, title, note or provenance.source_note(df))
 
 
+@timing.phased("charting")
 def bars(df: pd.DataFrame, *, title: str, ylabel: str, label: str, value: str = "value", highlight: str | None = None,
          note: str | None = None, percent: bool = False) -> Figure:
     """Vertical bars by ``label`` (e.g. an area against its comparators, or the parts of a decomposition)."""
@@ -125,6 +128,7 @@ def bars(df: pd.DataFrame, *, title: str, ylabel: str, label: str, value: str = 
     return _finish(fig, title, note or provenance.source_note(df))
 
 
+@timing.phased("charting")
 def bubble(df: pd.DataFrame, *, title: str, x: str = "lq", y: str = "growth_cagr", size: str = "size",
            label: str = "industry", xlabel: str = "Location quotient (England = 1)",
            ylabel: str = "Growth, compound annual rate", note: str | None = None) -> Figure:
@@ -144,6 +148,7 @@ def bubble(df: pd.DataFrame, *, title: str, x: str = "lq", y: str = "growth_cagr
     return _finish(fig, title, note or provenance.source_note(df))
 
 
+@timing.phased("charting")
 def area_map(lads, *, highlight: Sequence[str], context, title: str, note: str | None = None) -> Figure:
     """The area's LADs (highlighted) within the surrounding LADs (e.g. its region), from boundary frames."""
     fig = Figure(figsize=(7, 7))
@@ -166,15 +171,54 @@ def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
 
 def save(fig: Figure, path_stem: str | Path) -> tuple[Path, Path]:
     """Write ``<path_stem>.png`` (200 dpi) and ``<path_stem>.svg`` (text kept as text); return both paths."""
+    render(fig, path_stem)
+    return Path(f"{path_stem}.png"), Path(f"{path_stem}.svg")
+
+
+@timing.phased("charting")
+def render(fig: Figure, path_stem: str | Path | None = None, *, display_dpi: int = 100) -> bytes:
+    """Draw the figure once and return PNG bytes for display at ``display_dpi``; with ``path_stem``, also
+    write ``<path_stem>.png`` (200 dpi) and ``<path_stem>.svg``.
+
+    The display image is the 200-dpi drawing scaled down, so a pack draws each chart once for both PNGs
+    instead of twice.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> fig, _ = new_figure(width=4, height=3)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     png = render(fig, Path(tmp) / "chart")
+    ...     sorted(p.name for p in Path(tmp).iterdir())
+    ['chart.png', 'chart.svg']
+    >>> png[:4] == b"\\x89PNG"
+    True
+    """
+    import io
+
+    from PIL import Image
+
+    if path_stem is None:
+        return png_bytes(fig, dpi=display_dpi)
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    png, svg = Path(f"{stem}.png"), Path(f"{stem}.svg")
+    raw = io.BytesIO()
+    fig.savefig(raw, format="rgba", dpi=DPI)
+    w, h = (int(v) for v in fig.get_size_inches() * DPI)  # Agg truncates the canvas size the same way
+    image = Image.frombuffer("RGBA", (w, h), raw.getbuffer(), "raw", "RGBA", 0, 1)
+    image.save(f"{stem}.png", format="png", dpi=(DPI, DPI))
     with rc_context({"svg.fonttype": "none", "svg.hashsalt": "lis-evidence"}):
-        fig.savefig(png, dpi=DPI, metadata={"Software": None})
-        fig.savefig(svg, metadata={"Date": None})
-    return png, svg
+        fig.savefig(f"{stem}.svg", metadata={"Date": None})
+    if DPI % display_dpi == 0:
+        small = image.reduce(DPI // display_dpi)  # a box filter: exact for whole factors, and fast
+    else:
+        small = image.resize((round(w * display_dpi / DPI), round(h * display_dpi / DPI)), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    small.save(out, format="png", dpi=(display_dpi, display_dpi))
+    return out.getvalue()
 
 
+@timing.phased("charting")
 def lq_bars(df: pd.DataFrame, *, title: str, label: str = "industry_name", value: str = "lq",
             xlabel: str = "Location quotient (England = 1)", note: str | None = None) -> Figure:
     """Horizontal bars of location quotients, sorted, with the England line at 1: above 1 is a relative
@@ -223,6 +267,7 @@ def fmt_value(value: float, measure: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------ scenarios
+@timing.phased("charting")
 def scenario_lines(traj: pd.DataFrame, *, measure: str = "jobs") -> Figure:
     """One line per scenario and reading of a trajectories frame (:func:`evidence.scenarios.run`).
 
@@ -290,6 +335,7 @@ def _spread(values: list[float], ax, *, gap: float = 0.045) -> list[float]:
     return out
 
 
+@timing.phased("charting")
 def waterfall(decomp: pd.DataFrame) -> Figure:
     """A waterfall of GVA from the base year to the horizon: the jobs effect and the productivity effect
     (a frame from :func:`evidence.scenarios.decompose`)."""

@@ -59,6 +59,7 @@ two of its areas counts once.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import functools
 import os
@@ -196,6 +197,31 @@ def _groups_key() -> tuple[tuple[Path, int], ...]:
 
 def _groups() -> dict[str, dict]:
     return _load_groups(_groups_key())
+
+
+def _memo(fn):
+    """Memoise a lookup on its arguments and the grouping files' state; callers get their own copy.
+
+    Packs resolve the same areas and memberships thousands of times (every indicator of every LEP), and
+    the answers only change when a grouping file does.
+    """
+    cache: dict = {}
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            key = (_groups_key(), args, tuple(sorted(kwargs.items())))
+            hit = cache.get(key)
+        except TypeError:  # an unhashable argument: nothing to reuse
+            return fn(*args, **kwargs)
+        if hit is None:
+            hit = cache[key] = fn(*args, **kwargs)
+        if isinstance(hit, pd.DataFrame):
+            return hit.copy()
+        return hit if isinstance(hit, Area) else copy.deepcopy(hit)
+
+    wrapper.cache_clear = cache.clear
+    return wrapper
 
 
 @functools.cache
@@ -372,6 +398,7 @@ def _suggest(query: str, vintage: int, types: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(labels[k] for k in close))[:5]
 
 
+@_memo
 def resolve(query: str | Area, *, vintage: int = DEFAULT_VINTAGE, type: str | None = None) -> Area:
     """The area a code, name or abbreviation refers to.
 
@@ -522,6 +549,7 @@ def provenance(*, vintage: int | None = None) -> list[dict]:
     return [catalogue.entry(n).provenance() for n in dict.fromkeys(names)]
 
 
+@_memo
 def areas(*, type: str | None = None, vintage: int = DEFAULT_VINTAGE) -> pd.DataFrame:
     """Every area of a type (or of all types), with its number of member LADs.
 
@@ -570,6 +598,7 @@ def areas(*, type: str | None = None, vintage: int = DEFAULT_VINTAGE) -> pd.Data
                            else s).reset_index(drop=True)
 
 
+@_memo
 def membership(vintage: int = DEFAULT_VINTAGE, *, on: str = "native") -> pd.DataFrame:
     """The LAD -> LEP table of a vintage.
 
@@ -597,6 +626,7 @@ def membership(vintage: int = DEFAULT_VINTAGE, *, on: str = "native") -> pd.Data
     return out
 
 
+@_memo
 def _native_predecessors(vintage: int) -> dict[str, set[str]]:
     native = set(_membership()[(_membership().vintage == vintage) & (_membership().basis == "native")].lad_code)
     out: dict[str, set[str]] = {}
@@ -605,6 +635,7 @@ def _native_predecessors(vintage: int) -> dict[str, set[str]]:
     return out
 
 
+@_memo
 def _group_lads(code: str, vintage: int, on: str, _stack: tuple[str, ...] = ()) -> tuple[dict[str, bool], list[str]]:
     """A grouping's LADs -> partial flag, and caveats. ``on="native"`` keeps LEP members on the vintage's codes."""
     g = _groups()[code]
@@ -667,11 +698,13 @@ def _partial_text(area: Area, lad: str, vintage: int, members_in: list[str]) -> 
             f"of {name} would overstate the area; {advice}.")
 
 
+@_memo
 def _lep_lads(a: Area, vintage: int, on: str) -> pd.DataFrame:
     m = _membership()
     return m[(m.vintage == vintage) & (m.basis == on) & (m.lep_code == a.code)]
 
 
+@_memo
 def caveats(area: str | Area, *, vintage: int = DEFAULT_VINTAGE) -> list[str]:
     """Texts to show users about an area's membership at a vintage: partial LADs on April-2023 codes, and
     LADs shared with another LEP (counted in both)."""
@@ -697,6 +730,7 @@ def caveats(area: str | Area, *, vintage: int = DEFAULT_VINTAGE) -> list[str]:
     return out
 
 
+@_memo
 def members(area: str | Area, *, vintage: int = DEFAULT_VINTAGE, lad_codes: str = "native") -> pd.DataFrame:
     """The local authority districts of an area.
 
@@ -752,6 +786,7 @@ def members(area: str | Area, *, vintage: int = DEFAULT_VINTAGE, lad_codes: str 
     return out
 
 
+@_memo
 def lad_codes(area: str | Area, *, vintage: int = DEFAULT_VINTAGE, on: str = CURRENT,
               allow_partial: bool = False) -> list[str]:
     """The member LAD codes of an area, to filter data on.

@@ -77,15 +77,14 @@ class Context:
         """Show a figure and, in a pack, save it as PNG (200 dpi) and SVG."""
         from . import charts
 
-        if self.pack_dir is not None:
-            charts.save(fig, self.pack_dir / "charts" / key)
+        png = charts.render(fig, None if self.pack_dir is None else self.pack_dir / "charts" / key)
         try:
             from IPython.display import Image, display
         except ImportError:
             return
         title = fig._suptitle.get_text() if fig._suptitle is not None else fig.axes[0].get_title() if fig.axes else key
         alt = {"image/png": {"alt": title.replace("\n", " ")}}
-        display(Image(data=charts.png_bytes(fig), format="png"), metadata=alt)
+        display(Image(data=png, format="png"), metadata=alt)
 
 
 def setup(*, area: str, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,

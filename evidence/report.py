@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import time
 import traceback
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -59,9 +60,13 @@ def pack_folder(area: geography.Area, vintage: int, out: Path) -> Path:
     return out / name
 
 
-def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout: int = 900) -> list[Path]:
+def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout: int = 900,
+                   timings: dict | None = None) -> list[Path]:
     """Inject ``params`` with papermill and execute every notebook in ONE kernel (started once per area, which
-    is most of the cost of a notebook run); write each executed notebook to ``folder/notebooks``."""
+    is most of the cost of a notebook run); write each executed notebook to ``folder/notebooks``.
+
+    With ``timings``, add the seconds spent starting the kernel, importing the toolkit in it, and (from
+    :mod:`evidence.timing` in the kernel) loading data, computing and charting."""
     import nbformat
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
@@ -72,6 +77,7 @@ def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout
     out_dir = folder / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, PACK_DIR_ENV: str(folder)}
+    t0 = time.perf_counter()
     km = KernelManager(kernel_name="python3")
     km.start_kernel(env=env, cwd=str(notebooks[0].parent))
     kc = km.client()
@@ -79,6 +85,12 @@ def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout
     executed = []
     try:
         kc.wait_for_ready(timeout=120)
+        if timings is not None:
+            t1 = time.perf_counter()
+            _kernel_value(kc, "[__import__(m) for m in ('evidence.notebook', 'evidence.charts', 'evidence.themes')] "
+                                "and __import__('evidence.timing').timing.reset()", timeout)
+            t2 = time.perf_counter()
+            timings.update(kernel_start=t1 - t0, imports=t2 - t1)
         for path in notebooks:
             nb = parameterize_notebook(load_notebook_node(str(path)), params)
             client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3", allow_errors=False)
@@ -93,10 +105,28 @@ def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout
                                     f"(executed copy: {target})") from exc
             nbformat.write(nb, target)
             executed.append(target)
+        if timings is not None:
+            run = time.perf_counter() - t2
+            split = _kernel_value(kc, "__import__('evidence.timing').timing.totals()", timeout)
+            timings["data_loading"] = split.get("data_loading", 0.0)
+            timings["charting"] = split.get("charting", 0.0)
+            timings["computing"] = run - timings["data_loading"] - timings["charting"]
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
     return executed
+
+
+def _kernel_value(kc, expression: str, timeout: int):
+    """Evaluate a Python expression in the kernel and return its value (a literal)."""
+    import ast
+
+    reply = kc.execute_interactive("", user_expressions={"v": expression}, timeout=timeout, store_history=False,
+                                   output_hook=lambda msg: None)
+    value = reply["content"]["user_expressions"]["v"]
+    if value.get("status") != "ok":
+        raise EvidenceError(f"the kernel could not evaluate {expression}: {value.get('evalue')}")
+    return ast.literal_eval(value["data"]["text/plain"])
 
 
 def _tables(folder: Path) -> list[tuple[str, pd.DataFrame, dict]]:
@@ -192,15 +222,22 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
 
 def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
                comparators: Sequence[str] = ("England", "UK"), out: Path | None = None,
-               notebooks: Sequence[Path] | None = None) -> Path:
-    """Build one area's pack and return its folder."""
+               notebooks: Sequence[Path] | None = None, timings: dict | None = None) -> Path:
+    """Build one area's pack and return its folder.
+
+    With ``timings`` (a dict), fill it with the seconds spent on each part of the build: ``kernel_start``,
+    ``imports``, ``data_loading``, ``computing``, ``charting``, ``export`` (workbook, HTML and pack.json) and
+    ``total``. ``benchmarks/run.py`` uses it.
+    """
+    start = time.perf_counter()
     a = geography.resolve(area, vintage=vintage)
     folder = pack_folder(a, vintage, out or config.reports_dir())
     for sub in ("charts", "tables", "notebooks"):
         shutil.rmtree(folder / sub, ignore_errors=True)
     folder.mkdir(parents=True, exist_ok=True)
     params = {"area": a.code, "vintage": vintage, "year": year or 2023, "comparators": list(comparators)}
-    executed = _run_notebooks(folder, params, list(notebooks) if notebooks else theme_notebooks())
+    executed = _run_notebooks(folder, params, list(notebooks) if notebooks else theme_notebooks(), timings=timings)
+    export_start = time.perf_counter()
     tables = _tables(folder)
     sources = provenance.records([r for _, df, _ in tables for r in provenance.records(df)])
     caveats = geography.caveats(a, vintage=vintage)
@@ -220,6 +257,9 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         "sources": sources,
     }
     (folder / "pack.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n")
+    if timings is not None:
+        end = time.perf_counter()
+        timings.update(export=end - export_start, total=end - start)
     return folder
 
 

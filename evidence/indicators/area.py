@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import geography, provenance
+from .. import frames, geography, memo, provenance
 from ..errors import EvidenceError, UnknownDatasetError
 from ..sources import get
 from .aggregate import aggregate, ratio_of_sums
@@ -39,6 +39,12 @@ def membership_table(areas: Sequence[str | geography.Area], *, vintage: int = ge
     """
     if partial not in ("exclude", "include", "error"):
         raise ValueError("partial must be 'exclude', 'include' or 'error'")
+    return memo.cached("membership", (tuple(areas), vintage, partial),
+                       lambda: _membership_table(areas, vintage=vintage, partial=partial), disk=False)
+
+
+def _membership_table(areas: Sequence[str | geography.Area], *, vintage: int,
+                      partial: str) -> tuple[pd.DataFrame, list[str]]:
     rows, caveats = [], []
     for spec in areas:
         a = ENGLAND if (isinstance(spec, str) and spec.lower() in ("england", "e92000001")) else \
@@ -83,17 +89,17 @@ def lep_codes(vintage: int = geography.DEFAULT_VINTAGE) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ computations
 def _lad_rows(df: pd.DataFrame) -> pd.DataFrame:
-    return df[df["area_code"].astype(str).str.match(ENGLISH_LAD)]
+    return df[frames.matches(df["area_code"], ENGLISH_LAD)]
 
 
 def _gva_lad() -> pd.DataFrame:
     df = get("gva")
-    return df[(df["industry"].astype(str) == "Total") & (df["measure"].astype(str) == "current_prices")]
+    return df[frames.equals(df["industry"], "Total") & frames.equals(df["measure"], "current_prices")]
 
 
 def _prod(measure: str, release: int = 2025) -> pd.DataFrame:
     df = get("productivity" if release == 2025 else "productivity-2024")
-    return df[df["measure"].astype(str) == measure]
+    return df[frames.equals(df["measure"], measure)]
 
 
 def _sum(lad: pd.DataFrame, members: pd.DataFrame, unit: str) -> pd.DataFrame:
@@ -116,7 +122,7 @@ def _implied_ratio(ratio: str, denom: str, members: pd.DataFrame, unit: str) -> 
 
 def _uk_row(measure: str) -> pd.DataFrame:
     df = _prod(measure)
-    return df[df["area_code"].astype(str) == UK_CODE]
+    return df[frames.equals(df["area_code"], UK_CODE)]
 
 
 @dataclass(frozen=True)
@@ -205,10 +211,15 @@ def compute(name: str, areas: Sequence[str | geography.Area], *, vintage: int = 
     >>> df = compute("gva-per-hour", ["OxLEP"], years=(2023, 2023))          # doctest: +SKIP
     """
     ind = get_indicator(name)
-    wanted = list(areas) + [c for c in comparators if c.lower() == "england"]
-    members, caveats = membership_table(wanted, vintage=vintage, partial=partial)
-    out = ind.compute(members)
-    pieces = [out]
+    pieces, caveats = [], []
+    if len(areas):
+        members, caveats = membership_table(list(areas), vintage=vintage, partial=partial)
+        pieces.append(ind.compute(members))
+    if any(c.lower() == "england" for c in comparators):
+        # England is the same in every pack: computed once per vintage (each area's sum is independent)
+        pieces.append(memo.cached("indicator-england", (ind.name, vintage, partial),
+                                  lambda: ind.compute(membership_table(["England"], vintage=vintage,
+                                                                       partial=partial)[0])))
     if any(c.upper() == "UK" for c in comparators) and ind.uk is not None:
         uk = ind.uk()
         pieces.append(uk.assign(area_name="United Kingdom (less Extra-Regio)", flag=uk["flag"].astype(object)))
@@ -221,6 +232,11 @@ def rank_among(name: str, *, year: int, vintage: int = geography.DEFAULT_VINTAGE
                partial: str = "exclude") -> pd.DataFrame:
     """Rank every LEP (or CA) of a vintage on an indicator in ``year``: rank 1 is the best where the
     indicator has a polarity (highest otherwise). Missing values are unranked."""
+    return memo.cached("indicator-ranks", (name, year, vintage, type, partial),
+                       lambda: _rank_among(name, year=year, vintage=vintage, type=type, partial=partial))
+
+
+def _rank_among(name: str, *, year: int, vintage: int, type: str, partial: str) -> pd.DataFrame:
     ind = get_indicator(name)
     codes = list(geography.areas(type=type, vintage=vintage)["area_code"])
     members, _ = membership_table(codes, vintage=vintage, partial=partial)

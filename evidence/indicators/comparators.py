@@ -55,7 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import geography, provenance
+from .. import geography, memo, provenance
 from ..errors import EvidenceError, InvalidArgumentError, UnknownAreaError, UnknownDatasetError
 from ..sources import get, ons_gva
 from . import area as area_ind
@@ -143,7 +143,13 @@ def _names(type: str, vintage: int) -> dict[str, str]:
 def values(indicators: Sequence[str], *, year: int, vintage: int = geography.DEFAULT_VINTAGE,
            type: str = "lep") -> pd.DataFrame:
     """Every indicator for every area of the comparison set in ``year``: a wide frame indexed by area code,
-    one column per indicator (raw values, not logged or standardised)."""
+    one column per indicator (raw values, not logged or standardised). Cached per vintage (see
+    :mod:`evidence.memo`): every pack's neighbours use the same table."""
+    return memo.cached("comparator-values", (tuple(indicators), year, vintage, type),
+                       lambda: _values(indicators, year=year, vintage=vintage, type=type))
+
+
+def _values(indicators: Sequence[str], *, year: int, vintage: int, type: str) -> pd.DataFrame:
     codes = _codes(type, vintage)
     cols, srcs = {}, []
     for name in indicators:

@@ -53,11 +53,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import config, geography, provenance
+from .. import config, frames, geography, memo, provenance
 from ..errors import AggregationError, EvidenceError, SchemaError, UnknownDatasetError
 from ..sources import get as get_dataset
 from .aggregate import INCOMPLETE, aggregate, ratio_of_sums
-from .area import membership_table
+from .area import lep_codes, membership_table
 
 FOUNDATIONS_FILE = config.PACKAGE_DIR / "data" / "foundations.toml"
 FOUNDATIONS = ("Ideas", "People", "Infrastructure", "Business Environment", "Places")
@@ -257,7 +257,7 @@ def _population_in_most_deprived_decile(ctx: _Context) -> pd.DataFrame:
     population is the latest ONS mid-year estimate. ``year`` is the IoD's (2025).
     """
     imd = ctx.dataset("iod2025-lad")
-    rank = imd[(imd["domain"].astype(str) == "IMD") & (imd["measure"].astype(str) == "rank_of_average_rank")]
+    rank = imd[frames.equals(imd["domain"], "IMD") & frames.equals(imd["measure"], "rank_of_average_rank")]
     n = len(rank)
     cut = 0.1 * n
     pop = ctx.lad("population")
@@ -300,7 +300,7 @@ def _filter(df: pd.DataFrame, s: Series, dataset: str) -> pd.DataFrame:
         if col not in df.columns:
             raise SchemaError(f"series {s.id!r}: dataset {dataset!r} has no column {col!r} "
                               f"(columns: {list(df.columns)}).")
-        keep &= df[col].astype(str).isin([str(v) for v in values])
+        keep &= frames.isin(df[col], values)
     out = df[keep]
     if out.empty:
         raise EvidenceError(f"series {s.id!r}: no rows of dataset {dataset!r} match {dict(s.where)}.")
@@ -827,7 +827,7 @@ def compute(name: str, areas: Sequence[str | geography.Area], *, vintage: int = 
     >>> df = compute("business-birth-rate", ["Lancashire"])          # doctest: +SKIP
     """
     metric = get_metric(name)
-    ctx = _ctx or _Context(vintage=vintage, partial=partial)
+    ctx = _ctx or shared_context(vintage, partial)
     resolved: dict[str, geography.Area] = {}
     for a in areas:
         if not _is_england(a):
@@ -836,13 +836,21 @@ def compute(name: str, areas: Sequence[str | geography.Area], *, vintage: int = 
     want_england = any(c.lower() == "england" for c in comparators) or any(_is_england(a) for a in areas)
     want_uk = any(c.upper() == "UK" for c in comparators)
     key = (metric.id, tuple(resolved), (want_england, want_uk))
-    if key in ctx.results:
-        return ctx.results[key]
+    if key not in ctx.results and _from_all_leps(resolved, ctx):
+        ctx.results[key] = _lep_slice(metric, resolved, vintage=vintage, comparators=comparators, ctx=ctx)
+    if key not in ctx.results:
+        ctx.results[key] = _cached(ctx, "foundation-metric",
+                                   (*key, vintage, tuple(comparators)),
+                                   lambda: _compute(metric, resolved, vintage=vintage, comparators=comparators,
+                                                    want_england=want_england, want_uk=want_uk, ctx=ctx))
+    return ctx.results[key].copy(deep=False)
+
+
+def _compute(metric: Metric, resolved: dict[str, geography.Area], *, vintage: int, comparators: Sequence[str],
+             want_england: bool, want_uk: bool, ctx: _Context) -> pd.DataFrame:
     if metric.aggregation == "difference":
-        res = _compute_difference(metric, list(resolved.values()), comparators=comparators, ctx=ctx,
-                                  england=want_england)
-        ctx.results[key] = res
-        return res
+        return _compute_difference(metric, list(resolved.values()), comparators=comparators, ctx=ctx,
+                                   england=want_england)
     names = {c: a.name for c, a in resolved.items()}
     inputs = [s for s in metric.inputs if s not in (metric.weight, metric.per)]
     published_codes = frozenset.intersection(*(ctx.codes(s) for s in inputs))
@@ -860,13 +868,9 @@ def compute(name: str, areas: Sequence[str | geography.Area], *, vintage: int = 
     if pub:
         pieces.append(_published(ctx, metric, pub, members=members))
     if want_england:
-        em, _ = ctx.members(("England",))
-        eng = _published(ctx, metric, list(ENGLAND_CODES), as_code=ENGLAND_CODE, members=em)
-        if eng.empty:
-            eng = _COMPUTE[metric.aggregation](ctx, metric, em)
-            eng["method"] = eng["method"] + " of England's 296 LADs"
         names[ENGLAND_CODE] = "England"
-        pieces.append(eng)
+        pieces.append(_cached(ctx, "foundation-england", (metric.id, ctx.vintage, ctx.partial),
+                              lambda: _england(ctx, metric)))
     if want_uk and not (metric.aggregation == "containing_area" and metric.per):
         for code in UK_CODES:
             uk = _published(ctx, metric, [code])
@@ -883,8 +887,70 @@ def compute(name: str, areas: Sequence[str | geography.Area], *, vintage: int = 
     out = out[cols].sort_values(["area_code", "year"], kind="stable").reset_index(drop=True)
     res = provenance.combine(out, *pieces, *[ctx.series(s) for s in metric.inputs])
     res.attrs["caveats"] = list(dict.fromkeys(caveats + ([metric.note] if metric.note else [])))
-    ctx.results[key] = res
     return res
+
+
+def _from_all_leps(resolved: dict[str, geography.Area], ctx: _Context) -> bool:
+    """Whether to answer for some LEPs from the (cached) result for all LEPs of the vintage: each area's rows
+    are computed independently of the others, and every pack needs the all-LEP result for its ranks."""
+    if not (memo.enabled() and resolved):
+        return False
+    leps = set(lep_codes(ctx.vintage))
+    return set(resolved) < leps and all(a.type == "lep" for a in resolved.values())
+
+
+def _lep_slice(metric: Metric, resolved: dict[str, geography.Area], *, vintage: int, comparators: Sequence[str],
+               ctx: _Context) -> pd.DataFrame:
+    """``compute`` for some LEPs, cut from its result for all LEPs (rows and caveats of these LEPs only)."""
+    leps = lep_codes(ctx.vintage)
+    full = compute(metric.id, leps, vintage=vintage, comparators=comparators, partial=ctx.partial, _ctx=ctx)
+    others = set(leps) - set(resolved)
+    out = full[~full["area_code"].isin(others)].reset_index(drop=True)
+    everyone = set(ctx.members(tuple(leps))[1])
+    own = ctx.members(tuple(resolved))[1]
+    out.attrs["caveats"] = list(dict.fromkeys(own + [c for c in full.attrs.get("caveats", []) if c not in everyone]))
+    return out
+
+
+def _england(ctx: _Context, metric: Metric) -> pd.DataFrame:
+    """England's rows: the source's published England row, else its 296 LADs aggregated by the metric's method."""
+    em, _ = ctx.members(("England",))
+    eng = _published(ctx, metric, list(ENGLAND_CODES), as_code=ENGLAND_CODE, members=em)
+    if eng.empty:
+        eng = _COMPUTE[metric.aggregation](ctx, metric, em)
+        eng["method"] = eng["method"] + " of England's 296 LADs"
+    return eng
+
+
+def _cached(ctx: _Context, kind: str, key: tuple, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """:func:`evidence.memo.cached`, replaying onto ``ctx`` the caveats the computation added to it."""
+    ran = False
+
+    def run():
+        nonlocal ran
+        ran, seen = True, len(ctx.caveats)
+        value = build()
+        return value, ctx.caveats[seen:]
+
+    value, carried = memo.cached(kind, key, run)
+    if not ran:
+        ctx.caveats += carried
+    return value
+
+
+_SHARED: dict[tuple, _Context] = {}
+
+
+def shared_context(vintage: int, partial: str) -> _Context:
+    """The process's context for a vintage (series and results computed once across notebooks); a fresh one
+    whenever the data on disk has changed, or every time when the result cache is off."""
+    if not memo.enabled():
+        return _Context(vintage=vintage, partial=partial)
+    key = (vintage, partial, memo.data_state())
+    if key not in _SHARED:
+        _SHARED.clear()
+        _SHARED[key] = _Context(vintage=vintage, partial=partial)
+    return _SHARED[key]
 
 
 def _not_from_lads(ctx: _Context, metric: Metric, codes: Sequence[str], inputs: Sequence[str]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .. import provenance
+from .. import frames, provenance
 
 #: Reference codes: the UK less Extra-Regio (as in the ONS productivity tables), the UK, and England.
 UK_CODES = ("UKX", "K02000001", "UK")
@@ -27,7 +27,7 @@ GVA_PER_HEAD_CAVEAT = ("GVA per head is not a measure of productivity: it divide
 def _ref_values(df: pd.DataFrame, reference: str | Sequence[str], area: str, value: str,
                 by: Sequence[str]) -> pd.Series:
     refs = [reference] if isinstance(reference, str) else list(reference)
-    rows = df[df[area].astype(str).isin(refs)]
+    rows = df[frames.isin(df[area], refs)]
     if rows.empty:
         raise ValueError(f"no reference rows ({', '.join(refs)}) in the frame")
     return rows.groupby(list(by), observed=True)[value].first()
@@ -135,7 +135,7 @@ def decompose_gva_per_head_gap(df: pd.DataFrame, *, reference: str | Sequence[st
     for k, v in parts.items():
         wide[k] = v
     refs = [reference] if isinstance(reference, str) else list(reference)
-    ref = wide[wide[area].astype(str).isin(refs)].groupby(period).first()
+    ref = wide[frames.isin(wide[area], refs)].groupby(period).first()
     if ref.empty:
         raise ValueError(f"no reference rows ({', '.join(refs)}) in the frame")
     rows = []
@@ -144,7 +144,7 @@ def decompose_gva_per_head_gap(df: pd.DataFrame, *, reference: str | Sequence[st
         lp = 100 * np.log(wide[comp] / r)
         rows.append(pd.DataFrame({area: wide[area], period: wide[period], "component": comp, "log_points": lp}))
     out = pd.concat(rows, ignore_index=True)
-    out = out[~out[area].astype(str).isin(refs)].reset_index(drop=True)
+    out = out[~frames.isin(out[area], refs)].reset_index(drop=True)
     total = out[out.component == "total"].set_index([area, period])["log_points"]
     key = pd.MultiIndex.from_frame(out[[area, period]])
     with np.errstate(divide="ignore", invalid="ignore"):

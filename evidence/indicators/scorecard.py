@@ -51,7 +51,7 @@ import pandas as pd
 from .. import __version__, geography, provenance
 from ..errors import EvidenceError, SchemaError
 from .area import lep_codes
-from .foundations import ENGLAND_CODE, UK_CODES, Metric, _Context, compute, foundation_map
+from .foundations import ENGLAND_CODE, UK_CODES, Metric, _Context, compute, foundation_map, shared_context
 
 SIMILAR_BAND = 0.02
 TREND_BAND_PP = 1.0
@@ -164,9 +164,13 @@ def _source(df: pd.DataFrame) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
-def _values(df: pd.DataFrame, code: str) -> dict[int, float]:
-    rows = df[df["area_code"] == code]
-    return dict(zip(rows["year"].astype(int), rows["value"].astype(float), strict=True))
+def _series(df: pd.DataFrame) -> dict[str, dict[int, float]]:
+    """area code -> {year: value}, read in one pass (a scorecard asks for ~40 areas of each metric)."""
+    out: dict[str, dict[int, float]] = {}
+    for code, year, value in zip(df["area_code"].astype(str), df["year"].astype(int), df["value"].astype(float),
+                                 strict=True):
+        out.setdefault(code, {})[year] = value
+    return out
 
 
 def _reason(rows: pd.DataFrame, year: int | None, metric: Metric) -> str:
@@ -197,6 +201,7 @@ def _blank_row(foundation: str, metric: Metric | None, note: str) -> dict:
 
 def _metric_row(metric: Metric, df: pd.DataFrame, area: geography.Area, leps: list[str], year: int | None,
                 band: float) -> dict:
+    series = _series(df)
     rows = df[df["area_code"] == area.code].sort_values("year")
     have = rows[rows["value"].notna() & ((rows["year"] <= year) if year is not None else True)]
     row = _blank_row(metric.foundation, metric, "")
@@ -206,26 +211,26 @@ def _metric_row(metric: Metric, df: pd.DataFrame, area: geography.Area, leps: li
         row["aggregation"] = rows["aggregation"].iloc[-1] if not rows.empty else metric.aggregation
         row["method"] = rows["method"].iloc[-1] if not rows.empty else None
         return row
-    eng_years = set(df.loc[(df["area_code"] == ENGLAND_CODE) & df["value"].notna(), "year"])
+    eng_years = {y for y, v in series.get(ENGLAND_CODE, {}).items() if pd.notna(v)}
     common = have[have["year"].isin(eng_years)]
     r = common.iloc[-1] if len(common) else have.iloc[-1]
     y = int(r["year"])
     notes = [r["note"]] if isinstance(r["note"], str) and r["note"] else []
     if len(common) and int(have.iloc[-1]["year"]) > y:
         notes.append(f"the latest period with an England value; the area also has {have.iloc[-1]['period']}")
-    eng = df[(df["area_code"] == ENGLAND_CODE) & (df["year"] == y)]["value"]
-    uk = df[df["area_code"].isin(UK_CODES) & (df["year"] == y)]["value"]
+    eng = [series[ENGLAND_CODE][y]] if y in series.get(ENGLAND_CODE, {}) else []
+    uk = [series[c][y] for c in sorted(UK_CODES) if y in series.get(c, {})]
     row.update({"period": r["period"], "year": y, "value": r["value"], "lci_95": r["lci_95"], "uci_95": r["uci_95"],
-                "england_value": eng.iloc[0] if len(eng) else np.nan, "uk_value": uk.iloc[0] if len(uk) else np.nan,
+                "england_value": eng[0] if eng else np.nan, "uk_value": uk[0] if uk else np.nan,
                 "aggregation": r["aggregation"], "method": r["method"]})
     if isinstance(r["flag"], str) and r["flag"]:
         notes.append(f"flag {r['flag']}")
-    ch, period, basis = trend(_values(df, area.code), y, kind=metric.trend, unit=metric.unit)
+    ch, period, basis = trend(series.get(area.code, {}), y, kind=metric.trend, unit=metric.unit)
     row.update({"trend_5y": ch, "trend_period": period, "trend_basis": basis})
     eng_ch = np.nan
     if period:
         start = int(period.split("-")[0])
-        eng_vals = _values(df, ENGLAND_CODE)
+        eng_vals = series.get(ENGLAND_CODE, {})
         if start in eng_vals and y in eng_vals:
             eng_ch, _, _ = trend({start: eng_vals[start], y: eng_vals[y]}, y, kind=metric.trend, unit=metric.unit)
     row["england_trend_5y"] = eng_ch
@@ -244,7 +249,7 @@ def _metric_row(metric: Metric, df: pd.DataFrame, area: geography.Area, leps: li
             start = int(period.split("-")[0]) if period else None
             others = []
             for code in leps:
-                vals = _values(lep_rows, code)
+                vals = series.get(code, {})
                 if start is not None and start in vals and y in vals:
                     others.append(trend({start: vals[start], y: vals[y]}, y, kind=metric.trend, unit=metric.unit)[0])
             rk, of = rank_among(ch, others, polarity=metric.polarity)
@@ -306,7 +311,7 @@ def scorecards(areas: list[str | geography.Area], *, vintage: int = geography.DE
                year: int | None = None, partial: str = "exclude", band: float = SIMILAR_BAND
                ) -> dict[str, pd.DataFrame]:
     """The scorecards of several areas (keyed by area code), computing the LEPs' values once for all."""
-    ctx = _Context(vintage=vintage, partial=partial)
+    ctx = shared_context(vintage, partial)
     leps = lep_codes(vintage)
     resolved = [geography.resolve(x, vintage=vintage) for x in areas]
     for a in resolved:

@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import geography, provenance
+from .. import frames, geography, memo, provenance
 from .. import sectors as sector_defs
 from ..errors import InvalidArgumentError
 from ..sources import get, ons_gva
@@ -149,10 +149,15 @@ def _with_unallocated(cats: pd.DataFrame, totals: pd.DataFrame, keys: list[str])
 
 
 def _gva_lads(years: Sequence[int], industries: Sequence[str]) -> pd.DataFrame:
+    return memo.cached("gva-lads", (tuple(years), tuple(industries)), lambda: _read_gva_lads(years, industries),
+                       disk=False)
+
+
+def _read_gva_lads(years: Sequence[int], industries: Sequence[str]) -> pd.DataFrame:
     g = get("gva")
-    keep = (g["measure"].astype(str) == "current_prices") & g["year"].isin(list(years))
+    keep = frames.equals(g["measure"], "current_prices") & g["year"].isin(list(years))
     g = g[keep]
-    g = g[g["area_code"].astype(str).str.match(ENGLISH_LAD) & g["industry"].astype(str).isin(list(industries))]
+    g = g[frames.matches(g["area_code"], ENGLISH_LAD) & frames.isin(g["industry"], industries)]
     out = pd.DataFrame({"area_code": g["area_code"].astype(str).to_numpy(), "year": g["year"].astype(int).to_numpy(),
                         "industry": g["industry"].astype(str).to_numpy(), "value": g["value"].astype(float).to_numpy(),
                         "additive": True})
@@ -206,24 +211,8 @@ def _upper_bounds(lads: pd.DataFrame, categories: list[str]) -> pd.DataFrame:
 
 def _gva_panel(areas: Sequence[str | geography.Area], *, vintage: int, years: Sequence[int], level: str,
                partial: str) -> _Panel:
-    cats = _gva_categories(level)
-    lads_all = _gva_lads(years, ons_gva.industry_hierarchy()["code"].tolist())
-    if lads_all.empty:
-        raise InvalidArgumentError(f"GVA by local authority has no data for {sorted(years)}; it covers 1998-2023.")
-    lads = lads_all[lads_all["industry"].isin(cats)]
-    totals = lads_all[lads_all["industry"] == "Total"]
-    # England: the published cells summed; a category with a suppressed cell is a lower bound.
-    n_lads = lads["area_code"].nunique()
-    nat = lads.groupby(["year", "industry"], as_index=False).agg(value=("value", "sum"),
-                                                                 present=("value", "count"))
-    nat["complete"] = nat["present"] == n_lads
-    bounds = _upper_bounds(lads_all, cats)
-    nat = nat.merge(bounds, on=["year", "industry"], how="left")
-    nat["upper"] = nat["value"] + nat["bound"].fillna(0.0)
-    nat_total = totals.groupby("year", as_index=False)["value"].sum()
-    nation = _with_unallocated(nat[["year", "industry", "value", "complete", "upper"]], nat_total, ["year"])
-    nation["complete"] = nation["complete"].fillna(True).astype(bool)
-    nation["upper"] = nation["upper"].fillna(nation["value"])
+    lads_all, lads, totals, nation = memo.cached("gva-nation", (tuple(years), level),
+                                                 lambda: _gva_nation(years, level), disk=False)
     # Areas: the aggregation rule (a missing member makes the total missing).
     resolved = [_resolve(a, vintage) for a in areas]
     others = [a for a in resolved if a.code != ENGLAND.code]
@@ -255,13 +244,36 @@ def _gva_panel(areas: Sequence[str | geography.Area], *, vintage: int, years: Se
     return _Panel("gva", level, GVA_UNIT, area_df, nation, caveats, [lads_all])
 
 
+def _gva_nation(years: Sequence[int], level: str) -> tuple[pd.DataFrame, ...]:
+    """GVA of every English LAD (all rows, the level's categories, totals) and England's panel."""
+    cats = _gva_categories(level)
+    lads_all = _gva_lads(years, ons_gva.industry_hierarchy()["code"].tolist())
+    if lads_all.empty:
+        raise InvalidArgumentError(f"GVA by local authority has no data for {sorted(years)}; it covers 1998-2023.")
+    lads = lads_all[lads_all["industry"].isin(cats)]
+    totals = lads_all[lads_all["industry"] == "Total"]
+    # England: the published cells summed; a category with a suppressed cell is a lower bound.
+    n_lads = lads["area_code"].nunique()
+    nat = lads.groupby(["year", "industry"], as_index=False).agg(value=("value", "sum"),
+                                                                 present=("value", "count"))
+    nat["complete"] = nat["present"] == n_lads
+    bounds = memo.cached("gva-upper-bounds", (tuple(years), level), lambda: _upper_bounds(lads_all, cats))
+    nat = nat.merge(bounds, on=["year", "industry"], how="left")
+    nat["upper"] = nat["value"] + nat["bound"].fillna(0.0)
+    nat_total = totals.groupby("year", as_index=False)["value"].sum()
+    nation = _with_unallocated(nat[["year", "industry", "value", "complete", "upper"]], nat_total, ["year"])
+    nation["complete"] = nation["complete"].fillna(True).astype(bool)
+    nation["upper"] = nation["upper"].fillna(nation["value"])
+    return lads_all, lads, totals, nation
+
+
 def _bres(name: str) -> pd.DataFrame:
     df = get(name)
-    return df[df["employment_status"].astype(str) == "Employment"]
+    return df[frames.equals(df["employment_status"], "Employment")]
 
 
 def _tidy_bres(df: pd.DataFrame, classification: str) -> pd.DataFrame:
-    df = df[df["classification"].astype(str) == classification]
+    df = df[frames.equals(df["classification"], classification)]
     out = pd.DataFrame({"area_code": df["area_code"].astype(str).to_numpy(),
                         "area_name": df["area_name"].astype(str).to_numpy(),
                         "year": df["year"].astype(int).to_numpy(), "industry": df["industry"].astype(str).to_numpy(),
@@ -272,7 +284,7 @@ def _tidy_bres(df: pd.DataFrame, classification: str) -> pd.DataFrame:
 def _lad_divisions(years: Sequence[int], level: str) -> pd.DataFrame:
     """BRES employment by English LAD (April-2023 codes) and division (or section), 2015-2017."""
     raw = _bres("bres-lad-division-2015-2017")
-    raw = raw[raw["area_code"].astype(str).str.match(r"^E0[6789]") & raw["year"].isin(list(years))]
+    raw = raw[frames.matches(raw["area_code"], r"^E0[6789]") & raw["year"].isin(list(years))]
     cur = geography.to_current_codes(raw)
     out = _tidy_bres(cur, "division")
     if level == "section":
@@ -305,7 +317,7 @@ def _employment_panel(area: str | geography.Area, *, vintage: int, years: Sequen
     srcs: list = []
     if in_ca_file:
         _need(years, _CA_FILE_YEARS, "BRES by combined authority (bres-ca-2015-2024)")
-        own = _tidy_bres(ca_all[ca_all["area_code"].astype(str) == a.code], level)
+        own = _tidy_bres(ca_all[frames.equals(ca_all["area_code"], a.code)], level)
         own = own[own["year"].isin(list(years))]
         srcs.append(own)
     if level == "division":
@@ -319,10 +331,10 @@ def _employment_panel(area: str | geography.Area, *, vintage: int, years: Sequen
         lep = _bres("bres-lep-nuts3-2015-2020")
         if in_lep_file:
             _need(years, _LEP_FILE_YEARS, "BRES by LEP (bres-lep-nuts3-2015-2020)")
-            own = _tidy_bres(lep[lep["area_code"].astype(str) == a.code], level)
+            own = _tidy_bres(lep[frames.equals(lep["area_code"], a.code)], level)
             own = own[own["year"].isin(list(years))]
             srcs.append(own)
-        eng = _tidy_bres(lep[lep["area_code"].astype(str) == ENGLAND.code], level)
+        eng = _tidy_bres(lep[frames.equals(lep["area_code"], ENGLAND.code)], level)
         nation = eng[eng["year"].isin(ref_years)][["year", "industry", "value"]]
         srcs.append(eng)
         ref_note = "the England row of bres-lep-nuts3-2015-2020"

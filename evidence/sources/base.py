@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import catalogue, config, provenance
+from .. import catalogue, config, provenance, timing
 from ..errors import SchemaError, SourceUnavailableError
 
 #: Columns every tidy frame has. ``additive`` says whether ``value`` may be summed across areas.
@@ -138,6 +138,26 @@ def snapshot_path(ds: Dataset) -> Path:
     return config.snapshot_dir() / f"{ds.name}.parquet"
 
 
+#: Frames already read from a parquet cache or snapshot in this process, keyed by the file and its mtime.
+_READ: dict[tuple[str, int], pd.DataFrame] = {}
+
+
+def _read_once(path: Path, origin: str) -> pd.DataFrame:
+    """Read a cache or snapshot parquet once per process; every caller gets its own (copy-on-write) frame.
+
+    A pack asks for the same dataset dozens of times across its notebooks; the key includes the file's
+    mtime, so a rewritten file is read again.
+    """
+    key = (str(path), path.stat().st_mtime_ns)
+    if key not in _READ:
+        df, meta = read_parquet(path)
+        provenance.attach(df, meta.get("provenance", []))
+        df.attrs["data_origin"] = origin
+        _READ[key] = df
+    return _READ[key].copy(deep=False)
+
+
+@timing.phased("data_loading")
 def load(ds: Dataset, *, use_cache: bool = True, source: str = "auto") -> pd.DataFrame:
     """Load a dataset: verified raw files (cached parse) first, then the committed snapshot.
 
@@ -147,10 +167,7 @@ def load(ds: Dataset, *, use_cache: bool = True, source: str = "auto") -> pd.Dat
     if paths is not None:
         cache = config.cache_dir() / f"{ds.name}-{_cache_key(ds)}.parquet"
         if use_cache and cache.exists():
-            df, meta = read_parquet(cache)
-            provenance.attach(df, meta.get("provenance", []))
-            df.attrs["data_origin"] = "cache"
-            return df
+            return _read_once(cache, "cache")
         df = parse_raw(ds, paths)
         if use_cache:
             write_parquet(df, cache, {"dataset": ds.name, "version": ds.version,
@@ -159,10 +176,7 @@ def load(ds: Dataset, *, use_cache: bool = True, source: str = "auto") -> pd.Dat
         return df
     snap = snapshot_path(ds)
     if source in ("auto", "snapshot") and snap.exists():
-        df, meta = read_parquet(snap)
-        provenance.attach(df, meta.get("provenance", []))
-        df.attrs["data_origin"] = "snapshot"
-        return df
+        return _read_once(snap, "snapshot")
     missing = [e.name for e in ds.entries() if catalogue.status(e) != "ok"]
     raise SourceUnavailableError(
         f"Dataset {ds.name!r} needs the official files {', '.join(missing)} in {config.raw_dir()}, and no "

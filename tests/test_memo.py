@@ -1,0 +1,113 @@
+"""The result cache gives the same answers as computing afresh, and only while code and data are unchanged."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from evidence import memo
+from evidence.indicators import foundations
+from evidence.indicators.scorecard import scorecard
+
+LEPS = ["Lancashire", "BTVLEP", "Greater Lincolnshire"]
+METRICS = ["employment-rate", "business-birth-rate", "gva-per-hour", "survival-3y", "commuting-pay-gap"]
+
+
+@pytest.fixture
+def cache_on(raw_data_dir, monkeypatch):
+    monkeypatch.setenv(memo.ENV, "on")
+    memo.clear()
+    foundations._SHARED.clear()
+    yield memo.results_dir()
+    memo.clear()
+    foundations._SHARED.clear()
+
+
+def _fresh(fn):
+    """``fn()`` with the cache off (a new context, nothing reused)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(memo.ENV, "off")
+        return fn()
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a, b)
+    assert a.attrs == b.attrs
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_lep_rows_cut_from_all_leps_equal_a_direct_computation(cache_on, metric):
+    for area in LEPS:
+        for comparators in (["England"], ["England", "UK"]):
+            cached = foundations.compute(metric, [area], comparators=comparators)
+            direct = _fresh(lambda: foundations.compute(metric, [area], comparators=comparators))
+            _same(cached, direct)
+
+
+def test_scorecard_from_disk_equals_a_fresh_scorecard(cache_on):
+    first = scorecard("Lancashire")
+    assert list(cache_on.glob("foundation-metric-*.pkl"))
+    memo.clear(disk=False)  # the second answer comes from the files
+    foundations._SHARED.clear()
+    again = scorecard("Lancashire")
+    fresh = _fresh(lambda: scorecard("Lancashire"))
+    _same(first, fresh)
+    _same(again, fresh)
+
+
+def test_a_change_in_the_data_is_a_new_key(cache_on, monkeypatch):
+    calls = []
+    build = lambda: calls.append(1) or pd.DataFrame({"x": [1]})  # noqa: E731
+    memo.cached("probe", ("k",), build)
+    memo.cached("probe", ("k",), build)
+    assert len(calls) == 1
+    monkeypatch.setattr(memo, "data_state", lambda: "other data")
+    memo.cached("probe", ("k",), build)
+    assert len(calls) == 2
+
+
+def test_callers_cannot_change_a_cached_frame(cache_on):
+    a = memo.cached("probe", ("frame",), lambda: pd.DataFrame({"x": [1.0]}, ).assign(y=2))
+    a.loc[0, "x"] = 99.0
+    a.attrs["note"] = "mine"
+    b = memo.cached("probe", ("frame",), lambda: pd.DataFrame())
+    assert b.loc[0, "x"] == 1.0 and "note" not in b.attrs
+
+
+def test_a_damaged_file_is_recomputed(cache_on):
+    memo.cached("probe", ("damaged",), lambda: 1)
+    for p in cache_on.glob("probe-*.pkl"):
+        p.write_bytes(b"not a pickle")
+    memo.clear(disk=False)
+    assert memo.cached("probe", ("damaged",), lambda: 2) == 2
+
+
+def test_off_computes_every_time(monkeypatch):
+    monkeypatch.setenv(memo.ENV, "off")
+    calls = []
+    for _ in range(2):
+        memo.cached("probe", ("off",), lambda: calls.append(1))
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("name", ["gva", "gva-per-hour", "gva-per-head", "jobs", "population"])
+def test_area_indicators_and_ranks_with_the_cache_equal_a_direct_computation(cache_on, name):
+    from evidence.indicators import area
+
+    for _ in range(2):  # the second round reads the cache
+        cached = area.compute(name, ["Lancashire"], comparators=["England", "UK"])
+        _same(cached, _fresh(lambda: area.compute(name, ["Lancashire"], comparators=["England", "UK"])))
+        ranks = area.rank_among(name, year=2022)
+        _same(ranks, _fresh(lambda: area.rank_among(name, year=2022)))
+
+
+def test_sector_tables_with_the_cache_equal_a_direct_computation(cache_on):
+    from evidence.indicators import comparators, sectors
+
+    for _ in range(2):
+        lq = sectors.location_quotients("Lancashire", year=2022, level="section")
+        _same(lq, _fresh(lambda: sectors.location_quotients("Lancashire", year=2022, level="section")))
+        ss = sectors.shift_share_for("BTVLEP", start=2013, end=2023, level="section")
+        _same(ss, _fresh(lambda: sectors.shift_share_for("BTVLEP", start=2013, end=2023, level="section")))
+        nn = comparators.nearest_neighbours("Lancashire")
+        _same(nn, _fresh(lambda: comparators.nearest_neighbours("Lancashire")))
