@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -60,15 +61,82 @@ def pack_folder(area: geography.Area, vintage: int, out: Path) -> Path:
     return out / name
 
 
+class _Kernel:
+    """A Python kernel kept warm between the packs one process builds (see :func:`_kernel`)."""
+
+    def __init__(self, cwd: str, env: dict[str, str], timeout: int):
+        from jupyter_client.manager import KernelManager
+
+        self.key = (cwd, tuple(sorted(env.items())))
+        self.km = KernelManager(kernel_name="python3")
+        self.km.start_kernel(env=env, cwd=cwd)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        try:
+            self.kc.wait_for_ready(timeout=120)
+        except BaseException:
+            self.close()
+            raise
+
+    def alive(self) -> bool:
+        return self.km.is_alive()
+
+    def close(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+_KERNEL: _Kernel | None = None
+
+
+def _kernel(cwd: str, timeout: int) -> tuple[_Kernel, bool]:
+    """This process's warm kernel (a new one if the environment or folder changed); and whether it is new.
+
+    Starting a kernel and importing pandas, matplotlib and the toolkit in it takes seconds, and the kernel's
+    in-memory caches (datasets, LEP-wide results) serve every later area, so a process building many packs
+    keeps one kernel. Each area starts from an empty namespace (``%reset``)."""
+    global _KERNEL
+    env = {k: v for k, v in os.environ.items() if k != PACK_DIR_ENV}
+    key = (cwd, tuple(sorted(env.items())))
+    if _KERNEL is not None and (_KERNEL.key != key or not _KERNEL.alive()):
+        _close_kernel()
+    if _KERNEL is None:
+        _KERNEL = _Kernel(cwd, env, timeout)
+        atexit.register(_close_kernel)
+        return _KERNEL, True
+    return _KERNEL, False
+
+
+def _close_kernel() -> None:
+    global _KERNEL
+    if _KERNEL is not None:
+        kernel, _KERNEL = _KERNEL, None
+        kernel.close()
+
+
+def _renumber(nb) -> None:
+    """Number a notebook's code cells 1, 2, ... (a shared kernel's counter runs on across notebooks and areas,
+    which would make the same pack differ with the order areas were built in)."""
+    n = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code" or cell.get("execution_count") is None:
+            continue
+        n += 1
+        cell.execution_count = n
+        for out in cell.get("outputs", []):
+            if "execution_count" in out:
+                out["execution_count"] = n
+
+
 def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout: int = 900,
                    timings: dict | None = None) -> list[Path]:
-    """Inject ``params`` with papermill and execute every notebook in ONE kernel (started once per area, which
-    is most of the cost of a notebook run); write each executed notebook to ``folder/notebooks``.
+    """Inject ``params`` with papermill and execute every notebook in this process's kernel (kept warm across
+    areas, see :func:`_kernel`); write each executed notebook to ``folder/notebooks``.
 
-    With ``timings``, add the seconds spent starting the kernel, importing the toolkit in it, and (from
-    :mod:`evidence.timing` in the kernel) loading data, computing and charting."""
+    With ``timings``, add the seconds spent starting the kernel (0 when it was warm), preparing it for the area
+    (importing the toolkit in a new kernel), and (from :mod:`evidence.timing` in the kernel) loading data,
+    computing and charting."""
     import nbformat
-    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
     from papermill.iorw import load_notebook_node
@@ -76,25 +144,24 @@ def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout
 
     out_dir = folder / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, PACK_DIR_ENV: str(folder)}
     t0 = time.perf_counter()
-    km = KernelManager(kernel_name="python3")
-    km.start_kernel(env=env, cwd=str(notebooks[0].parent))
-    kc = km.client()
-    kc.start_channels()
+    kernel, new = _kernel(str(notebooks[0].parent), timeout)
+    t1 = time.perf_counter()
     executed = []
     try:
-        kc.wait_for_ready(timeout=120)
-        if timings is not None:
-            t1 = time.perf_counter()
-            _kernel_value(kc, "[__import__(m) for m in ('evidence.notebook', 'evidence.charts', 'evidence.themes')] "
-                                "and __import__('evidence.timing').timing.reset()", timeout)
-            t2 = time.perf_counter()
-            timings.update(kernel_start=t1 - t0, imports=t2 - t1)
+        reply = kernel.kc.execute_interactive(
+            f"%reset -f\nimport os\nos.environ[{PACK_DIR_ENV!r}] = {str(folder)!r}\n"
+            "import evidence.notebook, evidence.charts, evidence.themes, evidence.timing\n"
+            "evidence.timing.reset()", silent=True, store_history=False, timeout=timeout,
+            output_hook=lambda msg: None)
+        if reply["content"]["status"] != "ok":
+            raise EvidenceError(f"the notebook kernel could not be prepared for {params.get('area')}: "
+                                f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+        t2 = time.perf_counter()
         for path in notebooks:
             nb = parameterize_notebook(load_notebook_node(str(path)), params)
-            client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3", allow_errors=False)
-            client.kc = kc
+            client = NotebookClient(nb, km=kernel.km, timeout=timeout, kernel_name="python3", allow_errors=False)
+            client.kc = kernel.kc
             target = out_dir / path.name
             try:
                 client.execute()
@@ -103,17 +170,18 @@ def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout
                 last = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines()[-1]
                 raise EvidenceError(f"notebook {path.name} failed for {params.get('area')}: {last} "
                                     f"(executed copy: {target})") from exc
+            _renumber(nb)
             nbformat.write(nb, target)
             executed.append(target)
         if timings is not None:
             run = time.perf_counter() - t2
-            split = _kernel_value(kc, "__import__('evidence.timing').timing.totals()", timeout)
-            timings["data_loading"] = split.get("data_loading", 0.0)
-            timings["charting"] = split.get("charting", 0.0)
+            split = _kernel_value(kernel.kc, "__import__('evidence.timing').timing.totals()", timeout)
+            timings.update(kernel_start=t1 - t0 if new else 0.0, imports=t2 - t1,
+                           data_loading=split.get("data_loading", 0.0), charting=split.get("charting", 0.0))
             timings["computing"] = run - timings["data_loading"] - timings["charting"]
-    finally:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
+    except BaseException:
+        _close_kernel()  # a failed area may leave the kernel in any state: the next area gets a new one
+        raise
     return executed
 
 
