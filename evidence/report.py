@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import atexit
 import json
+import multiprocessing.util
 import os
 import re
 import shutil
+import tempfile
 import time
 import traceback
 from collections.abc import Sequence
@@ -68,11 +70,16 @@ class _Kernel:
         from jupyter_client.manager import KernelManager
 
         self.key = (cwd, tuple(sorted(env.items())))
-        self.km = KernelManager(kernel_name="python3")
-        self.km.start_kernel(env=env, cwd=cwd)
-        self.kc = self.km.client()
-        self.kc.start_channels()
+        # Unix sockets in a private folder: no TCP port is opened, even on localhost
+        self.folder = tempfile.mkdtemp(prefix="evidence-kernel-")
+        self.km = KernelManager(kernel_name="python3", transport="ipc",
+                                connection_file=os.path.join(self.folder, "kernel.json"),
+                                ip=os.path.join(self.folder, "ipc"))
+        self.kc = None
         try:
+            self.km.start_kernel(env=env, cwd=cwd)
+            self.kc = self.km.client()
+            self.kc.start_channels()
             self.kc.wait_for_ready(timeout=120)
         except BaseException:
             self.close()
@@ -82,8 +89,11 @@ class _Kernel:
         return self.km.is_alive()
 
     def close(self) -> None:
-        self.kc.stop_channels()
-        self.km.shutdown_kernel(now=True)
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km.has_kernel:
+            self.km.shutdown_kernel(now=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 _KERNEL: _Kernel | None = None
@@ -103,6 +113,8 @@ def _kernel(cwd: str, timeout: int) -> tuple[_Kernel, bool]:
     if _KERNEL is None:
         _KERNEL = _Kernel(cwd, env, timeout)
         atexit.register(_close_kernel)
+        # pool workers leave through os._exit, which skips atexit but runs multiprocessing's finalizers
+        multiprocessing.util.Finalize(None, _close_kernel, exitpriority=10)
         return _KERNEL, True
     return _KERNEL, False
 
