@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Sequence
@@ -89,40 +90,43 @@ class _Kernel:
         return self.km.is_alive()
 
     def close(self) -> None:
+        """Stop the kernel (safe to call more than once)."""
         if self.kc is not None:
             self.kc.stop_channels()
+            self.kc = None
         if self.km.has_kernel:
             self.km.shutdown_kernel(now=True)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-_KERNEL: _Kernel | None = None
+_LOCAL = threading.local()  # one kernel per thread: a Dask worker may run several builds at once
 
 
 def _kernel(cwd: str, timeout: int) -> tuple[_Kernel, bool]:
-    """This process's warm kernel (a new one if the environment or folder changed); and whether it is new.
+    """This thread's warm kernel (a new one if the environment or folder changed); and whether it is new.
 
     Starting a kernel and importing pandas, matplotlib and the toolkit in it takes seconds, and the kernel's
     in-memory caches (datasets, LEP-wide results) serve every later area, so a process building many packs
     keeps one kernel. Each area starts from an empty namespace (``%reset``)."""
-    global _KERNEL
     env = {k: v for k, v in os.environ.items() if k != PACK_DIR_ENV}
     key = (cwd, tuple(sorted(env.items())))
-    if _KERNEL is not None and (_KERNEL.key != key or not _KERNEL.alive()):
+    kernel = getattr(_LOCAL, "kernel", None)
+    if kernel is not None and (kernel.key != key or not kernel.alive()):
         _close_kernel()
-    if _KERNEL is None:
-        _KERNEL = _Kernel(cwd, env, timeout)
-        atexit.register(_close_kernel)
+        kernel = None
+    if kernel is None:
+        kernel = _LOCAL.kernel = _Kernel(cwd, env, timeout)
+        atexit.register(kernel.close)
         # pool workers leave through os._exit, which skips atexit but runs multiprocessing's finalizers
-        multiprocessing.util.Finalize(None, _close_kernel, exitpriority=10)
-        return _KERNEL, True
-    return _KERNEL, False
+        multiprocessing.util.Finalize(kernel, kernel.close, exitpriority=10)
+        return kernel, True
+    return kernel, False
 
 
 def _close_kernel() -> None:
-    global _KERNEL
-    if _KERNEL is not None:
-        kernel, _KERNEL = _KERNEL, None
+    kernel = getattr(_LOCAL, "kernel", None)
+    if kernel is not None:
+        _LOCAL.kernel = None
         kernel.close()
 
 
