@@ -59,6 +59,21 @@ def pack_folder(area: geography.Area, vintage: int, out: Path) -> Path:
     return out / name
 
 
+def _parameterize(path: Path, params: dict):
+    """The notebook at ``path`` with ``params`` injected by papermill.
+
+    papermill gives the injected cell a random id; a fixed one keeps two builds of a pack byte-identical.
+    """
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nb = parameterize_notebook(load_notebook_node(str(path)), params)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []) and "id" in cell:
+            cell.id = "injected-parameters"
+    return nb
+
+
 def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout: int = 900) -> list[Path]:
     """Inject ``params`` with papermill and execute every notebook in ONE kernel (started once per area, which
     is most of the cost of a notebook run); write each executed notebook to ``folder/notebooks``."""
@@ -66,8 +81,6 @@ def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
-    from papermill.iorw import load_notebook_node
-    from papermill.parameterize import parameterize_notebook
 
     out_dir = folder / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -80,7 +93,7 @@ def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout
     try:
         kc.wait_for_ready(timeout=120)
         for path in notebooks:
-            nb = parameterize_notebook(load_notebook_node(str(path)), params)
+            nb = _parameterize(path, params)
             client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3", allow_errors=False)
             client.kc = kc
             target = out_dir / path.name
@@ -182,7 +195,8 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
              + (f" (sha256 `{s['sha256'][:12]}…`)" if s.get("sha256") else "") for s in sources]
     if caveats:
         head += ["", "## Caveats", ""] + [f"- {c}" for c in caveats]
-    report = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("\n".join(head)), *cells])
+    header = nbformat.v4.new_markdown_cell("\n".join(head), id="pack-header")  # not a random id: reproducible
+    report = nbformat.v4.new_notebook(cells=[header, *cells])
     report.metadata["title"] = title
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
