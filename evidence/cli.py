@@ -94,7 +94,16 @@ def cmd_build(args) -> int:
     if args.all == bool(args.areas):
         raise EvidenceError("give one or more areas, or --all")
     areas = list(geography.areas(type="lep", vintage=args.vintage)["area_code"]) if args.all else args.areas
-    results = build_many(areas, vintage=args.vintage, out=args.out, jobs=args.jobs, progress=not args.quiet)
+    if args.scheduler:
+        from .cluster import dask_client, describe
+
+        with dask_client(args.scheduler, workers=args.jobs, timeout=args.connect_timeout) as client:
+            if not args.quiet:
+                print(describe(client), file=sys.stderr)
+            results = build_many(areas, vintage=args.vintage, out=args.out, progress=not args.quiet,
+                                 executor=client.get_executor(pure=False))
+    else:
+        results = build_many(areas, vintage=args.vintage, out=args.out, jobs=args.jobs, progress=not args.quiet)
     failed = {a: e for a, e in results.items() if e}
     print(f"{len(results) - len(failed)} pack(s) built in {args.out or 'reports/'}", file=sys.stderr)
     for a, e in failed.items():
@@ -343,9 +352,15 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("areas", nargs="*", help="areas (names, codes or abbreviations)")
     sp.add_argument("--all", action="store_true", help="every LEP of the vintage")
     sp.add_argument("--vintage", type=_vintage, default=2021)
-    sp.add_argument("--jobs", type=int, default=1, help="parallel workers (default 1)")
+    sp.add_argument("--jobs", type=int, default=1, help="parallel workers (default 1); with --scheduler local, "
+                    "the number of Dask workers; ignored with a scheduler address")
     sp.add_argument("--out", type=Path, default=None, help="output folder (default reports/)")
     sp.add_argument("--quiet", action="store_true", help="no progress bars")
+    sp.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                    help="build on a Dask cluster: its scheduler's address (tcp://host:8786), or 'local' to start "
+                    "one on this machine; needs pip install 'lis-evidence[dask]'")
+    sp.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS",
+                    help="how long to wait for the Dask scheduler (default 10)")
     sp.set_defaults(func=cmd_build)
 
     _add_nomis_parser(sub)

@@ -87,3 +87,13 @@ class SectorDefinitionError(EvidenceError, ValueError):
 
 class UnknownSectorError(EvidenceError, LookupError):
     """A sector or sector family name is not among the loaded definitions."""
+
+
+class MissingDependencyError(EvidenceError, ImportError):
+    """An optional dependency is not installed (e.g. Dask, for ``evidence build --scheduler``); the message
+    names the extra to install."""
+
+
+class SchedulerError(EvidenceError, ConnectionError):
+    """A Dask scheduler could not be reached (``evidence build --scheduler ADDRESS``) or a local cluster could
+    not be started (``--scheduler local``)."""

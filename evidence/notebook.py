@@ -29,6 +29,20 @@ def _display(obj) -> None:
         display(obj)
 
 
+def _display_styled(styler) -> None:
+    """Show a pandas Styler as its HTML, with its formatted cells (tab-separated) as the plain-text form.
+
+    Displayed directly, a Styler's plain-text form is its repr, which holds a memory address: it would differ
+    between two runs of the same notebook.
+    """
+    try:
+        from IPython.display import display
+    except ImportError:
+        print(styler.to_string(delimiter="\t"))
+    else:
+        display({"text/html": styler.to_html(), "text/plain": styler.to_string(delimiter="\t")}, raw=True)
+
+
 def _markdown(text: str) -> None:
     try:
         from IPython.display import Markdown, display
@@ -61,8 +75,11 @@ class Context:
         """Show a table with its source note, and register it for the pack's workbook."""
         shown = df if show is None else show
         _markdown(f"**{title}**")
-        _display(shown.style.set_uuid(key).hide(axis="index").format(precision=1, thousands=",", na_rep="n/a")
-                 if hasattr(shown, "style") else shown)
+        if hasattr(shown, "style"):
+            _display_styled(shown.style.set_uuid(key).hide(axis="index").format(precision=1, thousands=",",
+                                                                              na_rep="n/a"))
+        else:
+            _display(shown)
         _markdown(f"*{provenance.source_note(df)}*")
         if self.pack_dir is not None:
             out = shown.copy()

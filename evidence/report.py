@@ -9,6 +9,9 @@
 - ``<slug>-evidence.xlsx``: one formatted sheet per table (units in headers, frozen header row, number
   formats) plus a Sources sheet, written with openpyxl;
 - ``pack.json``: the parameters, the tables and charts, the caveats and every data release used.
+
+Two builds of a pack are byte-identical apart from their timestamps. ``build_many`` builds many areas in local
+processes or on any ``concurrent.futures`` executor, such as a Dask cluster's (:mod:`evidence.cluster`).
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ import threading
 import time
 import traceback
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from functools import partial
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -144,6 +149,21 @@ def _renumber(nb) -> None:
                 out["execution_count"] = n
 
 
+def _parameterize(path: Path, params: dict):
+    """The notebook at ``path`` with ``params`` injected by papermill.
+
+    papermill gives the injected cell a random id; a fixed one keeps two builds of a pack byte-identical.
+    """
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    nb = parameterize_notebook(load_notebook_node(str(path)), params)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []) and "id" in cell:
+            cell.id = "injected-parameters"
+    return nb
+
+
 def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout: int = 900,
                    timings: dict | None = None) -> list[Path]:
     """Inject ``params`` with papermill and execute every notebook in this process's kernel (kept warm across
@@ -155,8 +175,6 @@ def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
-    from papermill.iorw import load_notebook_node
-    from papermill.parameterize import parameterize_notebook
 
     out_dir = folder / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -175,8 +193,9 @@ def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout
                                 f"{reply['content'].get('ename')}: {reply['content'].get('evalue')}")
         t2 = time.perf_counter()
         for path in notebooks:
-            nb = parameterize_notebook(load_notebook_node(str(path)), params)
-            client = NotebookClient(nb, km=kernel.km, timeout=timeout, kernel_name="python3", allow_errors=False)
+            nb = _parameterize(path, params)
+            client = NotebookClient(nb, km=kernel.km, timeout=timeout, kernel_name="python3", allow_errors=False,
+                                    record_timing=False)
             client.kc = kernel.kc
             target = out_dir / path.name
             try:
@@ -296,7 +315,8 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
              + (f" (sha256 `{s['sha256'][:12]}…`)" if s.get("sha256") else "") for s in sources]
     if caveats:
         head += ["", "## Caveats", ""] + [f"- {c}" for c in caveats]
-    report = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("\n".join(head)), *cells])
+    header = nbformat.v4.new_markdown_cell("\n".join(head), id="pack-header")  # not a random id: reproducible
+    report = nbformat.v4.new_notebook(cells=[header, *cells])
     report.metadata["title"] = title
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
@@ -347,29 +367,170 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
     return folder
 
 
-def _build_one(area: str, vintage: int, out: Path, year: int | None) -> tuple[str, Path | None, str | None]:
+def _summary(exc: BaseException) -> str:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first}"
+
+
+def _log_failure(out: Path, area: str, vintage: int, trace: str, summary: str) -> str:
+    """Write a failed area's traceback to ``out/logs/<area>-<vintage>.log``; return the summary naming the log."""
+    log = out / "logs" / f"{slug(area)}-{vintage}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(trace)
+    return f"{summary} (log: {log})"
+
+
+def _build_one(area: str, vintage: int, out: Path, year: int | None,
+               notebooks: Sequence[Path] | None = None) -> tuple[str, Path | None, str | None]:
     try:
-        return area, build_pack(area, vintage=vintage, out=out, year=year), None
+        return area, build_pack(area, vintage=vintage, out=out, year=year, notebooks=notebooks), None
     except Exception as exc:  # one failing area must not stop the others; its traceback goes to its log
-        log = out / "logs" / f"{slug(area)}-{vintage}.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(traceback.format_exc())
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        return area, None, f"{type(exc).__name__}: {first} (log: {log})"
+        return area, None, _log_failure(out, area, vintage, traceback.format_exc(), _summary(exc))
+
+
+@dataclass(frozen=True)
+class ShippedPack:
+    """A pack built on another machine, sent back to the client as file contents.
+
+    Attributes
+    ----------
+    area : str
+        The area as it was asked for.
+    files : dict of str to bytes
+        Every file written, by its path relative to the output folder (``<slug>/pack.json``, ...). A failed
+        build sends what it wrote before failing, as the local path leaves it on disk.
+    error : str or None
+        ``"ErrorType: first line of the message"`` if the build failed.
+    trace : str or None
+        The failure's traceback.
+    root : str
+        The worker's temporary output folder, which the client replaces by its own in ``error`` and ``trace``.
+    """
+
+    area: str
+    files: dict[str, bytes]
+    error: str | None = None
+    trace: str | None = None
+    root: str = ""
+
+
+def _notebook_for_shipping(path: Path) -> bytes:
+    """The notebook without the outputs that executing it replaces (every non-empty code cell's), which are
+    most of its size."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code" and "".join(cell.get("source", "")).strip():
+            cell["outputs"] = []
+    return json.dumps(nb).encode()
+
+
+def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str, bytes]) -> ShippedPack:
+    """Build one area's pack in a temporary folder and return its files: the task that runs on an executor's
+    workers, which need not share a filesystem with the client.
+
+    Parameters
+    ----------
+    area : str
+        A name, code or abbreviation.
+    vintage, year : int
+        As for :func:`build_pack`.
+    notebooks : dict of str to bytes
+        The theme notebooks by file name, sent by the client so that every worker runs the same ones.
+
+    Returns
+    -------
+    ShippedPack
+        The files, or the error and traceback (a failure is returned, never raised).
+    """
+    with tempfile.TemporaryDirectory(prefix="evidence-pack-") as tmp:
+        source, out = Path(tmp) / "notebooks", Path(tmp) / "out"
+        source.mkdir()
+        paths = []
+        for name, content in sorted(notebooks.items()):
+            (source / name).write_bytes(content)
+            paths.append(source / name)
+        error = trace = None
+        try:
+            build_pack(area, vintage=vintage, out=out, year=year, notebooks=paths)
+        except Exception as exc:  # sent back to the client, which logs it like a local failure
+            error, trace = _summary(exc), traceback.format_exc()
+        files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        return ShippedPack(area=area, files=files, error=error, trace=trace, root=str(out))
+
+
+def _receive(pack: ShippedPack, out: Path, vintage: int) -> str | None:
+    """Write a shipped pack's files under ``out`` (replacing the folders a local build replaces); log its
+    failure as a local build would. Return the error summary or None."""
+    targets = {}
+    for rel, content in pack.files.items():
+        parts = PurePosixPath(rel).parts
+        if PurePosixPath(rel).is_absolute() or ".." in parts or len(parts) < 2:
+            raise EvidenceError(f"a worker sent back a file outside its pack folder: {rel!r}")
+        targets[out.joinpath(*parts)] = content
+    for folder in {out / PurePosixPath(rel).parts[0] for rel in pack.files}:
+        for sub in ("charts", "tables", "notebooks"):
+            shutil.rmtree(folder / sub, ignore_errors=True)
+    for path, content in targets.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    if pack.error is None:
+        return None
+    here = str(out)
+    return _log_failure(out, pack.area, vintage, (pack.trace or "").replace(pack.root, here),
+                        pack.error.replace(pack.root, here))
 
 
 def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE, out: Path | None = None,
-               jobs: int = 1, year: int | None = None, progress: bool = True) -> dict[str, str | None]:
-    """Build packs for many areas in parallel; return {area: error or None}. Failures do not stop the others."""
+               jobs: int = 1, year: int | None = None, progress: bool = True, executor: Executor | None = None,
+               notebooks: Sequence[Path] | None = None) -> dict[str, str | None]:
+    """Build packs for many areas in parallel; a failing area is logged and does not stop the others.
+
+    Parameters
+    ----------
+    areas : sequence of str
+        Names, codes or abbreviations.
+    vintage, year : int
+        As for :func:`build_pack`.
+    out : Path, optional
+        The output folder (default ``reports/``); failures are logged in ``out/logs/``.
+    jobs : int
+        Local processes when no executor is given (1: build in this process).
+    progress : bool
+        Show a progress bar.
+    executor : concurrent.futures.Executor, optional
+        Runs the builds instead of local processes, e.g. a Dask cluster's (:func:`evidence.cluster.dask_executor`).
+        Its workers may be other machines: each builds in a temporary folder and sends the files back, and they
+        are written under ``out`` here. The notebooks are sent too; the data and the toolkit must be there.
+    notebooks : sequence of Path, optional
+        The theme notebooks to run (default: all of :func:`theme_notebooks`).
+
+    Returns
+    -------
+    dict of str to str or None
+        For each area, None if its pack was built, else the error with the path of its log.
+    """
     out = out or config.reports_dir()
+    bar = partial(tqdm, desc="packs", unit="area", disable=not progress)
     results: dict[str, str | None] = {}
+    if executor is not None:
+        shipped = {p.name: _notebook_for_shipping(p) for p in (notebooks or theme_notebooks())}
+        futs = {executor.submit(build_shipped, a, vintage, year, shipped): a for a in areas}
+        for fut in bar(as_completed(futs), total=len(futs)):
+            a = futs.pop(fut)  # drop the future as soon as its files are written: packs are megabytes each
+            try:
+                pack = fut.result()
+            except Exception as exc:  # the executor lost the task itself (a worker died, a result was not sent)
+                results[a] = _log_failure(out, a, vintage, traceback.format_exc(), _summary(exc))
+            else:
+                results[a] = _receive(pack, out, vintage)
+        return results
     if jobs <= 1:
-        for a in tqdm(areas, desc="packs", unit="area", disable=not progress):
-            results[a] = _build_one(a, vintage, out, year)[2]
+        for a in bar(areas):
+            results[a] = _build_one(a, vintage, out, year, notebooks)[2]
         return results
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futs = {pool.submit(_build_one, a, vintage, out, year): a for a in areas}
-        for fut in tqdm(as_completed(futs), total=len(futs), desc="packs", unit="area", disable=not progress):
+        futs = {pool.submit(_build_one, a, vintage, out, year, notebooks): a for a in areas}
+        for fut in bar(as_completed(futs), total=len(futs)):
             a, _, err = fut.result()
             results[a] = err
     return results

@@ -40,7 +40,7 @@ def test_lep_rows_cut_from_all_leps_equal_a_direct_computation(cache_on, metric)
     for area in LEPS:
         for comparators in (["England"], ["England", "UK"]):
             cached = foundations.compute(metric, [area], comparators=comparators)
-            direct = _fresh(lambda: foundations.compute(metric, [area], comparators=comparators))
+            direct = _fresh(lambda a=area, c=comparators: foundations.compute(metric, [a], comparators=c))
             _same(cached, direct)
 
 
