@@ -52,3 +52,18 @@ def matches(s: pd.Series, pattern: str) -> pd.Series:
     [True, False]
     """
     return _through_categories(s, lambda idx: idx.str.match(pattern))
+
+
+#: Column names that hold calendar years (shown as 2023, never 2,023).
+YEAR_NAMES = frozenset({"year", "base_year", "horizon", "start", "end", "start_year", "end_year", "first_year",
+                        "last_year"})
+
+
+def is_year_column(name, s: pd.Series) -> bool:
+    """Whether a column holds calendar years: integers under a year-like name.
+
+    >>> is_year_column("horizon", pd.Series([2050])), is_year_column("start_value", pd.Series([2050]))
+    (True, False)
+    """
+    text = str(name).lower()
+    return pd.api.types.is_integer_dtype(s) and (text in YEAR_NAMES or text.endswith("_year"))

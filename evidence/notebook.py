@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import geography, provenance
+from . import frames, geography, provenance
 from .sources.base import write_parquet
 
 PACK_DIR_ENV = "EVIDENCE_PACK_DIR"
@@ -76,8 +76,10 @@ class Context:
         shown = df if show is None else show
         _markdown(f"**{title}**")
         if hasattr(shown, "style"):
-            _display_styled(shown.style.set_uuid(key).hide(axis="index").format(precision=1, thousands=",",
-                                                                              na_rep="n/a"))
+            years = [c for c in shown.columns if frames.is_year_column(c, shown[c])]
+            _display_styled(shown.style.set_uuid(key).hide(axis="index")
+                            .format(precision=1, thousands=",", na_rep="n/a")
+                            .format("{}", subset=years, na_rep="n/a"))
         else:
             _display(shown)
         _markdown(f"*{provenance.source_note(df)}*")

@@ -36,7 +36,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import __version__, config, geography, provenance
+from . import __version__, config, frames, geography, provenance
 from .errors import EvidenceError
 from .notebook import PACK_DIR_ENV
 from .sources.base import read_parquet
@@ -265,7 +265,7 @@ def write_excel(tables: list[tuple[str, pd.DataFrame, dict]], path: Path) -> Non
                 fmt = None
                 if pd.api.types.is_float_dtype(df[col]):
                     fmt = "0.0%" if "share" in str(col).lower() and df[col].abs().max() <= 1 else "#,##0.0"
-                elif pd.api.types.is_integer_dtype(df[col]) and "year" not in str(col).lower():
+                elif pd.api.types.is_integer_dtype(df[col]) and not frames.is_year_column(col, df[col]):
                     fmt = "#,##0"
                 if fmt:
                     for (cell,) in ws.iter_rows(min_row=3, max_row=len(df) + 2, min_col=i, max_col=i):

@@ -14,6 +14,8 @@ from .indicators.area import ENGLAND, compute, membership_table, rank_among
 from .indicators.productivity import decompose_gva_per_head_gap
 
 HEADLINE = ["population", "jobs", "gva", "gva-per-head", "gva-per-hour", "gva-per-job"]
+#: Headline indicators that are totals: compared with England as a share, not an index.
+TOTALS = frozenset({"population", "jobs", "gva", "hours"})
 
 
 def _latest(df: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -24,7 +26,10 @@ def _latest(df: pd.DataFrame, year: int) -> pd.DataFrame:
 
 def headline(ctx, indicators: list[str] = HEADLINE) -> pd.DataFrame:
     """Headline indicators for the area in the latest year available (at most ``ctx.year``), against England
-    and the UK, with the area's index on England = 100."""
+    and the UK: for a total (population, jobs, GVA) the area's share of England in %, for a ratio (GVA per
+    head, hour or job) its index on England = 100."""
+    from .indicators.area import get_indicator
+
     rows, frames = [], []
     for name in indicators:
         df = compute(name, [ctx.area], vintage=ctx.vintage, comparators=ctx.comparators)
@@ -32,10 +37,13 @@ def headline(ctx, indicators: list[str] = HEADLINE) -> pd.DataFrame:
         latest = _latest(df, ctx.year).set_index("area_code")["value"]
         area = latest.get(ctx.area.code)
         eng = latest.get(ENGLAND.code)
+        ratio = 100 * area / eng if area is not None and eng else None
+        total = get_indicator(name).name in TOTALS
         rows.append({"indicator": df["indicator"].iloc[0], "unit": df["unit"].iloc[0],
                      "year": int(_latest(df, ctx.year)["year"].iloc[0]), ctx.area.name: area, "England": eng,
                      "UK": latest.get("UKX"),
-                     "index (England = 100)": 100 * area / eng if area is not None and eng else None})
+                     "share of England (%)": ratio if total else None,
+                     "index (England = 100)": None if total else ratio})
     out = pd.DataFrame(rows)
     return provenance.combine(out, *frames)
 
