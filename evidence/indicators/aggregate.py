@@ -41,6 +41,45 @@ def _non_additive_message(df: pd.DataFrame) -> str:
             "recomputed from summed numerators and denominators (see ratio_of_sums).")
 
 
+def _key_ids(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Number each row's ``by`` combination 0..K-1 in the order ``groupby(by, dropna=False)`` sorts them.
+
+    Returns the row numbers and the K combinations, with the columns' own dtypes.
+    """
+    n = len(df)
+    if not by:
+        return np.zeros(n, dtype=np.int64), pd.DataFrame(index=range(1 if n else 0))
+    combined = np.zeros(n, dtype=np.int64)
+    span = 1
+    for col in by:
+        codes, uniques = pd.factorize(df[col], sort=True)
+        width = len(uniques) + 1  # the extra code is NA, which sorts last as in groupby(dropna=False)
+        if span * width >= 2**62:  # renumber densely (order kept) before the combined number overflows
+            combined = pd.factorize(combined, sort=True)[0].astype(np.int64)
+            span = int(combined.max(initial=0)) + 1
+        combined *= width
+        combined += np.where(codes < 0, width - 1, codes)
+        span *= width
+    ids, combos = pd.factorize(combined, sort=True)
+    first = np.full(len(combos), n, dtype=np.int64)
+    np.minimum.at(first, ids, np.arange(n))  # each combination's first row, whose values describe it
+    return ids.astype(np.int64, copy=False), df[by].iloc[first].reset_index(drop=True)
+
+
+def _unique_pairs(codes: np.ndarray, key_id: np.ndarray, n_members: int, n_keys: int) -> np.ndarray | None:
+    """The distinct (member, key) pairs as ``member * n_keys + key``, or ``None`` if no pair repeats."""
+    pairs = codes.astype(np.int64)
+    pairs *= n_keys
+    pairs += key_id
+    if (codes < 0).any():
+        pairs = pairs[codes >= 0]
+    if n_members * n_keys <= 4 * len(pairs) + 2**20:  # a dense count is cheaper than hashing
+        counts = np.bincount(pairs, minlength=n_members * n_keys)
+        return np.flatnonzero(counts) if counts.max(initial=0) > 1 else None
+    unique = pd.unique(pairs)
+    return None if len(unique) == len(pairs) else unique
+
+
 def aggregate(df: pd.DataFrame, members: pd.DataFrame, *, by: Sequence[str] = ("year",), area: str = "area_code",
               value: str = "value", member_code: str = "lad_code", group_code: str = "area_code",
               group_name: str | None = "area_name") -> pd.DataFrame:
@@ -66,17 +105,55 @@ def aggregate(df: pd.DataFrame, members: pd.DataFrame, *, by: Sequence[str] = ("
     if not df["additive"].astype(bool).all():
         raise AggregationError(_non_additive_message(df))
     by = list(by)
-    m = members[[member_code, group_code] + ([group_name] if group_name and group_name in members else [])]
-    m = m.drop_duplicates([member_code, group_code])
-    data = df[[area, *by, value]].rename(columns={area: member_code})
-    data[member_code] = data[member_code].astype(str)
-    keys = data[by].drop_duplicates()
-    # Every (group, member, key) that should exist; missing rows become NA so they count as absent.
-    full = m.merge(keys, how="cross").merge(data, on=[member_code, *by], how="left")
-    full["_present"] = full[value].notna()
-    gkeys = [group_code] + ([group_name] if group_name and group_name in full else []) + by
-    out = full.groupby(gkeys, observed=True, dropna=False).agg(
-        value=(value, "sum"), members=(member_code, "size"), present=("_present", "sum")).reset_index()
+    names = [group_name] if group_name and group_name in members else []
+    m = members[[member_code, group_code, *names]].drop_duplicates([member_code, group_code])
+    groups = m[[group_code, *names]].drop_duplicates().sort_values([group_code, *names]).reset_index(drop=True)
+    gid = m.merge(groups.reset_index(), on=[group_code, *names], how="left")["index"].to_numpy()
+    n_groups = len(groups)
+
+    # Integer positions throughout: at BRES-by-LSOA scale (30M rows) a merge on string codes, or the full
+    # group x member x key grid, costs gigabytes. Every (group, key) is still reported, as that grid would be.
+    codes, uniques = pd.factorize(df[area])
+    uniques = pd.Index(np.asarray(uniques, dtype=object)).astype(str)
+    key_id, keys = _key_ids(df, by)
+    n_keys = len(keys)
+    pos = uniques.get_indexer(m[member_code].astype(str))
+    has_data = pos >= 0
+    pos, pos_gid = pos[has_data], gid[has_data]
+    layer = pd.Series(pos).groupby(pos).cumcount().to_numpy()  # a member of k groups is taken in k passes
+    values = df[value].to_numpy(dtype=float, na_value=np.nan)
+    missing = np.isnan(values)
+    any_missing = bool(missing.any())
+    if any_missing:
+        values = np.where(missing, 0.0, values)
+    pairs = _unique_pairs(codes, key_id, len(uniques), n_keys)  # None when no member has two rows for one key
+    size = n_groups * n_keys
+    total, rows, absent = np.zeros(size), np.zeros(size), np.zeros(size)
+    distinct = np.zeros(size) if pairs is not None else rows
+    group_of = np.empty(len(uniques) + 1, dtype=np.int64)  # the last slot takes code -1 (no area code)
+    for k in range(int(layer.max()) + 1 if len(layer) else 0):
+        group_of.fill(-1)
+        group_of[pos[layer == k]] = pos_gid[layer == k]
+        row_group = group_of[codes]
+        sel = np.flatnonzero(row_group >= 0) if (row_group < 0).any() else slice(None)
+        bins = row_group[sel]
+        bins *= n_keys
+        bins += key_id[sel]
+        total += np.bincount(bins, weights=values[sel], minlength=size)
+        rows += np.bincount(bins, minlength=size)
+        if any_missing:
+            absent += np.bincount(bins, weights=missing[sel], minlength=size)
+        if pairs is not None:
+            pair_group = group_of[pairs // n_keys]
+            in_group = pair_group >= 0
+            distinct += np.bincount(pair_group[in_group] * n_keys + pairs[in_group] % n_keys, minlength=size)
+    n_members = np.bincount(gid, minlength=n_groups)
+    out = pd.concat([groups.iloc[np.repeat(np.arange(n_groups), n_keys)].reset_index(drop=True),
+                     keys.iloc[np.tile(np.arange(n_keys), n_groups)].reset_index(drop=True)], axis=1)
+    out["value"] = total
+    # A member with no row for a key counts once, as absent; a member with several rows counts each of them.
+    out["members"] = (np.repeat(n_members, n_keys) + rows - distinct).astype(np.int64)
+    out["present"] = (rows - absent).astype(np.int64)
     complete = out["present"] == out["members"]
     out["value"] = out["value"].where(complete, np.nan)
     out["flag"] = np.where(complete, None, INCOMPLETE)
