@@ -22,6 +22,7 @@ import pandas as pd
 
 from .. import provenance
 from ..errors import AggregationError
+from ._groups import group_ids
 
 INCOMPLETE = "incomplete"
 
@@ -39,31 +40,6 @@ def _non_additive_message(df: pd.DataFrame) -> str:
                 "real growth for aggregated areas is not offered.")
     return (f"cannot sum non-additive values ({', '.join(sorted(desc))}): rates, ratios, indices and medians must be "
             "recomputed from summed numerators and denominators (see ratio_of_sums).")
-
-
-def _key_ids(df: pd.DataFrame, by: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Number each row's ``by`` combination 0..K-1 in the order ``groupby(by, dropna=False)`` sorts them.
-
-    Returns the row numbers and the K combinations, with the columns' own dtypes.
-    """
-    n = len(df)
-    if not by:
-        return np.zeros(n, dtype=np.int64), pd.DataFrame(index=range(1 if n else 0))
-    combined = np.zeros(n, dtype=np.int64)
-    span = 1
-    for col in by:
-        codes, uniques = pd.factorize(df[col], sort=True)
-        width = len(uniques) + 1  # the extra code is NA, which sorts last as in groupby(dropna=False)
-        if span * width >= 2**62:  # renumber densely (order kept) before the combined number overflows
-            combined = pd.factorize(combined, sort=True)[0].astype(np.int64)
-            span = int(combined.max(initial=0)) + 1
-        combined *= width
-        combined += np.where(codes < 0, width - 1, codes)
-        span *= width
-    ids, combos = pd.factorize(combined, sort=True)
-    first = np.full(len(combos), n, dtype=np.int64)
-    np.minimum.at(first, ids, np.arange(n))  # each combination's first row, whose values describe it
-    return ids.astype(np.int64, copy=False), df[by].iloc[first].reset_index(drop=True)
 
 
 def _unique_pairs(codes: np.ndarray, key_id: np.ndarray, n_members: int, n_keys: int) -> np.ndarray | None:
@@ -115,7 +91,7 @@ def aggregate(df: pd.DataFrame, members: pd.DataFrame, *, by: Sequence[str] = ("
     # group x member x key grid, costs gigabytes. Every (group, key) is still reported, as that grid would be.
     codes, uniques = pd.factorize(df[area])
     uniques = pd.Index(np.asarray(uniques, dtype=object)).astype(str)
-    key_id, keys = _key_ids(df, by)
+    key_id, keys = group_ids(df, by)
     n_keys = len(keys)
     pos = uniques.get_indexer(m[member_code].astype(str))
     has_data = pos >= 0

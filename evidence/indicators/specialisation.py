@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import provenance
+from ._groups import group_ids
 
 
 def _nation(df: pd.DataFrame, nation: pd.DataFrame | pd.Series | None, category: str, value: str) -> pd.Series:
@@ -81,11 +82,12 @@ def location_quotient(df: pd.DataFrame, *, area: str = "area_code", category: st
         nat = nation
     nat_share = nat / (nat.groupby(level=by, observed=True).transform("sum") if by else nat.sum())
     # Look the national shares up once per cell, not per row: a panel can have tens of millions of rows.
-    cells = df.groupby(keys, observed=True, dropna=False, sort=True)
-    cell_share = nat_share.reindex(cells.size().index).to_numpy(dtype=float)
+    ids, cells = group_ids(df, keys)
+    cells = pd.MultiIndex.from_frame(cells) if by else pd.Index(cells[category])
+    cell_share = nat_share.reindex(cells).to_numpy(dtype=float)
     out = df[[area, *by, category]].copy()
     out["share"] = df[value] / df.groupby([area, *by], observed=True)[value].transform("sum")
-    out["national_share"] = cell_share[cells.ngroup().to_numpy()]
+    out["national_share"] = cell_share[ids]
     out["lq"] = out["share"] / out["national_share"]
     return provenance.combine(out, df)
 
