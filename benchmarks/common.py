@@ -103,7 +103,10 @@ class PeakRSS:
     def _rss(self) -> int:
         import psutil
 
-        procs = [self._proc, *self._proc.children(recursive=True)] if self._tree else [self._proc]
+        try:
+            procs = [self._proc, *self._proc.children(recursive=True)] if self._tree else [self._proc]
+        except psutil.NoSuchProcess:  # the process has ended
+            return 0
         total = 0
         for p in procs:
             try:

@@ -119,8 +119,9 @@ def run_section(name: str, workdir: Path, raw: Path | None, quick: bool) -> Resu
     """Run a section's phases, each in a fresh process over a fresh data folder; return its result."""
     script, phases = SECTIONS[name]
     folder = workdir / name
+    shutil.rmtree(folder, ignore_errors=True)  # a --workdir used before: start this section afresh
     data = folder / "data"
-    data.mkdir(parents=True, exist_ok=True)
+    data.mkdir(parents=True)
     if raw is not None:
         (data / "raw").symlink_to(raw, target_is_directory=True)
     env = {**os.environ, "EVIDENCE_DATA_DIR": str(data),
