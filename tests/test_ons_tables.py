@@ -106,3 +106,36 @@ def test_ends_data():
     assert not t.ends_data([["Total", "", 5.0]], 0, **kw)  # not a code, but figures: the caller rejects it
     with pytest.raises(SchemaError, match="row 2 ends the table, but area 'E06000002' follows"):
         t.ends_data(rows[:2] + [["E06000002", "Middlesbrough", 2.0]], 1, **kw)
+
+
+def _book(path: Path) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws["C3"], ws["D3"] = "code", "2023"
+    ws["C4"], ws["D4"], ws["E4"] = "E06000042", 27882, "x"
+    ws["C6"] = "Source: ONS"
+    wb.create_sheet("Notes")["A1"] = "notes"
+    wb.save(path)
+    return path
+
+
+def test_openpyxl_engine_gives_the_rows_calamine_gives(tmp_path, monkeypatch):
+    from evidence.sources import base
+
+    path = _book(tmp_path / "book.xlsx")
+    calamine = t.sheet_rows(t.open_workbook(path), "Data", file=path)
+    frame = base.read_excel(path, sheet_name=None, header=None)
+    monkeypatch.setenv(base.EXCEL_ENGINE_ENV, "openpyxl")
+    assert base.excel_engine(path) == "openpyxl" and base.excel_engine(path.with_suffix(".xls")) == "calamine"
+    book = t.open_workbook(path)
+    assert book.sheet_names == base.sheet_names(path) == ["Data", "Notes"]
+    assert t.sheet_rows(book, "Data", file=path) == calamine == [
+        ["code", "2023", ""], ["E06000042", 27882.0, "x"], ["", "", ""], ["Source: ONS", "", ""]]
+    pd.testing.assert_frame_equal(base.read_excel(path, sheet_name=None, header=None)["Data"], frame["Data"],
+                                  check_dtype=False)
+    monkeypatch.setenv(base.EXCEL_ENGINE_ENV, "xlrd")
+    with pytest.raises(InvalidArgumentError, match="EVIDENCE_EXCEL_ENGINE='xlrd'"):
+        t.open_workbook(path)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .. import provenance
 from ..errors import AggregationError
+from ._groups import group_ids
 
 INCOMPLETE = "incomplete"
 
@@ -39,6 +40,20 @@ def _non_additive_message(df: pd.DataFrame) -> str:
                 "real growth for aggregated areas is not offered.")
     return (f"cannot sum non-additive values ({', '.join(sorted(desc))}): rates, ratios, indices and medians must be "
             "recomputed from summed numerators and denominators (see ratio_of_sums).")
+
+
+def _unique_pairs(codes: np.ndarray, key_id: np.ndarray, n_members: int, n_keys: int) -> np.ndarray | None:
+    """The distinct (member, key) pairs as ``member * n_keys + key``, or ``None`` if no pair repeats."""
+    pairs = codes.astype(np.int64)
+    pairs *= n_keys
+    pairs += key_id
+    if (codes < 0).any():
+        pairs = pairs[codes >= 0]
+    if n_members * n_keys <= 4 * len(pairs) + 2**20:  # a dense count is cheaper than hashing
+        counts = np.bincount(pairs, minlength=n_members * n_keys)
+        return np.flatnonzero(counts) if counts.max(initial=0) > 1 else None
+    unique = pd.unique(pairs)
+    return None if len(unique) == len(pairs) else unique
 
 
 def aggregate(df: pd.DataFrame, members: pd.DataFrame, *, by: Sequence[str] = ("year",), area: str = "area_code",
@@ -66,17 +81,55 @@ def aggregate(df: pd.DataFrame, members: pd.DataFrame, *, by: Sequence[str] = ("
     if not df["additive"].astype(bool).all():
         raise AggregationError(_non_additive_message(df))
     by = list(by)
-    m = members[[member_code, group_code] + ([group_name] if group_name and group_name in members else [])]
-    m = m.drop_duplicates([member_code, group_code])
-    data = df[[area, *by, value]].rename(columns={area: member_code})
-    data[member_code] = data[member_code].astype(str)
-    keys = data[by].drop_duplicates()
-    # Every (group, member, key) that should exist; missing rows become NA so they count as absent.
-    full = m.merge(keys, how="cross").merge(data, on=[member_code, *by], how="left")
-    full["_present"] = full[value].notna()
-    gkeys = [group_code] + ([group_name] if group_name and group_name in full else []) + by
-    out = full.groupby(gkeys, observed=True, dropna=False).agg(
-        value=(value, "sum"), members=(member_code, "size"), present=("_present", "sum")).reset_index()
+    names = [group_name] if group_name and group_name in members else []
+    m = members[[member_code, group_code, *names]].drop_duplicates([member_code, group_code])
+    groups = m[[group_code, *names]].drop_duplicates().sort_values([group_code, *names]).reset_index(drop=True)
+    gid = m.merge(groups.reset_index(), on=[group_code, *names], how="left")["index"].to_numpy()
+    n_groups = len(groups)
+
+    # Integer positions throughout: at BRES-by-LSOA scale (30M rows) a merge on string codes, or the full
+    # group x member x key grid, costs gigabytes. Every (group, key) is still reported, as that grid would be.
+    codes, uniques = pd.factorize(df[area])
+    uniques = pd.Index(np.asarray(uniques, dtype=object)).astype(str)
+    key_id, keys = group_ids(df, by)
+    n_keys = len(keys)
+    pos = uniques.get_indexer(m[member_code].astype(str))
+    has_data = pos >= 0
+    pos, pos_gid = pos[has_data], gid[has_data]
+    layer = pd.Series(pos).groupby(pos).cumcount().to_numpy()  # a member of k groups is taken in k passes
+    values = df[value].to_numpy(dtype=float, na_value=np.nan)
+    missing = np.isnan(values)
+    any_missing = bool(missing.any())
+    if any_missing:
+        values = np.where(missing, 0.0, values)
+    pairs = _unique_pairs(codes, key_id, len(uniques), n_keys)  # None when no member has two rows for one key
+    size = n_groups * n_keys
+    total, rows, absent = np.zeros(size), np.zeros(size), np.zeros(size)
+    distinct = np.zeros(size) if pairs is not None else rows
+    group_of = np.empty(len(uniques) + 1, dtype=np.int64)  # the last slot takes code -1 (no area code)
+    for k in range(int(layer.max()) + 1 if len(layer) else 0):
+        group_of.fill(-1)
+        group_of[pos[layer == k]] = pos_gid[layer == k]
+        row_group = group_of[codes]
+        sel = np.flatnonzero(row_group >= 0) if (row_group < 0).any() else slice(None)
+        bins = row_group[sel]
+        bins *= n_keys
+        bins += key_id[sel]
+        total += np.bincount(bins, weights=values[sel], minlength=size)
+        rows += np.bincount(bins, minlength=size)
+        if any_missing:
+            absent += np.bincount(bins, weights=missing[sel], minlength=size)
+        if pairs is not None:
+            pair_group = group_of[pairs // n_keys]
+            in_group = pair_group >= 0
+            distinct += np.bincount(pair_group[in_group] * n_keys + pairs[in_group] % n_keys, minlength=size)
+    n_members = np.bincount(gid, minlength=n_groups)
+    out = pd.concat([groups.iloc[np.repeat(np.arange(n_groups), n_keys)].reset_index(drop=True),
+                     keys.iloc[np.tile(np.arange(n_keys), n_groups)].reset_index(drop=True)], axis=1)
+    out["value"] = total
+    # A member with no row for a key counts once, as absent; a member with several rows counts each of them.
+    out["members"] = (np.repeat(n_members, n_keys) + rows - distinct).astype(np.int64)
+    out["present"] = (rows - absent).astype(np.int64)
     complete = out["present"] == out["members"]
     out["value"] = out["value"].where(complete, np.nan)
     out["flag"] = np.where(complete, None, INCOMPLETE)

@@ -11,10 +11,13 @@ References: Isard (1960) and Flegg & Webber (2000) for location quotients; Dunn 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
 from .. import provenance
+from ._groups import group_ids
 
 
 def _nation(df: pd.DataFrame, nation: pd.DataFrame | pd.Series | None, category: str, value: str) -> pd.Series:
@@ -32,7 +35,8 @@ def shares(df: pd.DataFrame, *, area: str = "area_code", category: str = "indust
 
 
 def location_quotient(df: pd.DataFrame, *, area: str = "area_code", category: str = "industry",
-                      value: str = "value", nation: pd.DataFrame | pd.Series | None = None) -> pd.DataFrame:
+                      value: str = "value", nation: pd.DataFrame | pd.Series | None = None,
+                      by: Sequence[str] = ()) -> pd.DataFrame:
     r"""Location quotients of each area's categories against the nation.
 
     .. math:: LQ_{ij} = \frac{x_{ij} / \sum_j x_{ij}}{X_j / \sum_j X_j}
@@ -41,7 +45,23 @@ def location_quotient(df: pd.DataFrame, *, area: str = "area_code", category: st
     :math:`X_j` the nation's. LQ > 1 means the area is relatively specialised in *j*. Missing values stay
     missing.
 
-    Returns ``df``'s area and category columns with ``share``, ``national_share`` and ``lq``.
+    Parameters
+    ----------
+    df : DataFrame
+        One row per area x category (x each ``by`` combination).
+    area, category, value : str
+        Column names.
+    nation : DataFrame or Series, optional
+        National values by category (a frame with ``category``, the ``by`` columns and ``value``, or a
+        Series indexed by category when ``by`` is empty); by default the sum of every area in ``df``.
+    by : sequence of str, optional
+        Columns such as ``("year",)``: the quotients are computed separately within each combination, so a
+        panel of many years takes one call.
+
+    Returns
+    -------
+    DataFrame
+        ``df``'s area, ``by`` and category columns with ``share``, ``national_share`` and ``lq``.
 
     Examples
     --------
@@ -50,11 +70,24 @@ def location_quotient(df: pd.DataFrame, *, area: str = "area_code", category: st
     >>> location_quotient(df)["lq"].round(3).tolist()   # nation: x 50/100, y 50/100
     [1.5, 0.5, 0.667, 1.333]
     """
-    nat = _nation(df, nation, category, value)
-    nat_share = nat / nat.sum()
-    out = df[[area, category]].copy()
-    out["share"] = shares(df, area=area, category=category, value=value)
-    out["national_share"] = df[category].map(nat_share).astype(float)
+    by = list(by)
+    keys = [*by, category]
+    if nation is None:
+        nat = df.groupby(keys, observed=True)[value].sum(min_count=1)
+    elif isinstance(nation, pd.DataFrame):
+        nat = nation.set_index(keys)[value]
+    elif by:
+        raise ValueError(f"with by={by}, nation must be a frame with the columns {keys + [value]}")
+    else:
+        nat = nation
+    nat_share = nat / (nat.groupby(level=by, observed=True).transform("sum") if by else nat.sum())
+    # Look the national shares up once per cell, not per row: a panel can have tens of millions of rows.
+    ids, cells = group_ids(df, keys)
+    cells = pd.MultiIndex.from_frame(cells) if by else pd.Index(cells[category])
+    cell_share = nat_share.reindex(cells).to_numpy(dtype=float)
+    out = df[[area, *by, category]].copy()
+    out["share"] = df[value] / df.groupby([area, *by], observed=True)[value].transform("sum")
+    out["national_share"] = cell_share[ids]
     out["lq"] = out["share"] / out["national_share"]
     return provenance.combine(out, df)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InvalidArgumentError, SchemaError, UnknownAreaError
+from .base import excel_engine
 
 #: A GSS area code: a letter for the nation (K = UK/GB/E&W) and eight digits.
 GSS_CODE = re.compile(r"^[EWSNK]\d{8}$")
@@ -42,15 +43,66 @@ AREA_TYPES = {
 
 
 def open_workbook(path: Path):
-    """Open a workbook with calamine (.xls and .xlsx); a missing or broken file raises ``SchemaError``."""
+    """Open a workbook with calamine (.xls and .xlsx); a missing or broken file raises ``SchemaError``.
+
+    With ``EVIDENCE_EXCEL_ENGINE=openpyxl`` an .xlsx is opened with openpyxl behind the same interface
+    (see :func:`evidence.sources.base.excel_engine`).
+    """
     from python_calamine import CalamineWorkbook
 
     try:
+        if excel_engine(path) == "openpyxl":
+            return _OpenpyxlBook(path)
         return CalamineWorkbook.from_path(str(path))
+    except InvalidArgumentError:
+        raise
     except Exception as exc:  # calamine raises its own error types for corrupt or truncated files
         raise SchemaError(f"could not be opened as a workbook ({type(exc).__name__}: {exc}). Is it truncated "
                           "or not the expected file? Re-fetch it with `evidence fetch --force`.",
                           file=Path(path).name) from exc
+
+
+class _OpenpyxlBook:
+    """An openpyxl workbook with the part of calamine's interface the parsers use: ``sheet_names`` and
+    ``get_sheet_by_name(name).to_python()``, whose rows are shaped as calamine shapes them."""
+
+    def __init__(self, path: Path):
+        import openpyxl
+
+        self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        self.sheet_names = list(self._book.sheetnames)
+
+    def get_sheet_by_name(self, name: str) -> _OpenpyxlSheet:
+        return _OpenpyxlSheet(self._book[name])
+
+
+class _OpenpyxlSheet:
+    def __init__(self, sheet):
+        self._sheet = sheet
+
+    def to_python(self) -> list[list]:
+        """Rows from the first to the last cell holding data (calamine skips the empty area around it), with
+        empty cells as ``""`` and numbers as floats, as calamine gives them."""
+        rows = [[_calamine_value(v) for v in r] for r in self._sheet.iter_rows(values_only=True)]
+        filled = [[i for i, v in enumerate(r) if v != ""] for r in rows]
+        used = [i for i, cols in enumerate(filled) if cols]
+        if not used:
+            return []
+        first_col = min(cols[0] for cols in filled if cols)
+        width = max(cols[-1] for cols in filled if cols) + 1 - first_col
+        out = []
+        for r in rows[used[0]:used[-1] + 1]:
+            r = r[first_col:first_col + width]
+            out.append(r + [""] * (width - len(r)))
+        return out
+
+
+def _calamine_value(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
 
 
 def sheet_rows(book, sheet: str, *, file: Path) -> list[list]:

@@ -11,6 +11,9 @@ A getter calls :func:`load` with its dataset's registry entry. ``load``:
 
 The frame returned always carries its provenance (see :mod:`evidence.provenance`) and a
 ``data_origin`` attribute (``raw``, ``cache`` or ``snapshot``).
+
+Workbooks are read with calamine. Setting ``EVIDENCE_EXCEL_ENGINE=openpyxl`` reads .xlsx workbooks with openpyxl
+instead: several times slower, it exists so that ``benchmarks/run.py`` can time the loaders with each engine.
 """
 
 from __future__ import annotations
@@ -28,11 +31,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import catalogue, config, provenance, timing
-from ..errors import SchemaError, SourceUnavailableError
+from ..errors import InvalidArgumentError, SchemaError, SourceUnavailableError
 
 #: Columns every tidy frame has. ``additive`` says whether ``value`` may be summed across areas.
 TIDY_COLUMNS = ("area_code", "area_name", "value", "unit", "flag", "additive")
 _META_KEY = b"evidence"
+#: The environment variable naming the engine that reads .xlsx workbooks: ``calamine`` (default) or ``openpyxl``.
+EXCEL_ENGINE_ENV = "EVIDENCE_EXCEL_ENGINE"
+EXCEL_ENGINES = ("calamine", "openpyxl")
 
 
 @dataclass(frozen=True)
@@ -202,13 +208,37 @@ def require_columns(df: pd.DataFrame, wanted: Sequence[str], *, file: Path, shee
                           f"{'…' if len(have) > 12 else ''}.", file=file.name, sheet=sheet)
 
 
+def excel_engine(path: Path) -> str:
+    """The engine that reads the workbook at ``path``: ``calamine``, unless ``EVIDENCE_EXCEL_ENGINE`` is
+    ``openpyxl`` and the file is an .xlsx (openpyxl cannot read .xls, so those stay with calamine).
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``EVIDENCE_EXCEL_ENGINE`` names another engine.
+
+    Examples
+    --------
+    >>> excel_engine(Path("table.xls")), excel_engine(Path("table.xlsx"))
+    ('calamine', 'calamine')
+    """
+    name = os.environ.get(EXCEL_ENGINE_ENV, "").strip().lower() or "calamine"
+    if name not in EXCEL_ENGINES:
+        raise InvalidArgumentError(f"{EXCEL_ENGINE_ENV}={name!r}: the engine must be one of "
+                                   f"{', '.join(EXCEL_ENGINES)}.")
+    return "openpyxl" if name == "openpyxl" and Path(path).suffix.lower() in (".xlsx", ".xlsm") else "calamine"
+
+
 def read_excel(path: Path, *, sheet_name=0, **kwargs) -> pd.DataFrame | dict[str, pd.DataFrame]:
-    """Read a spreadsheet with calamine (fast; handles .xlsx and .xls); a broken file raises ``SchemaError``."""
+    """Read a spreadsheet with calamine (fast; handles .xlsx and .xls), or with openpyxl when
+    :func:`excel_engine` says so; a broken file raises ``SchemaError``."""
+    import zipfile
+
     from python_calamine import CalamineError
 
     try:
-        return pd.read_excel(path, sheet_name=sheet_name, engine="calamine", **kwargs)
-    except (ValueError, OSError, KeyError, CalamineError) as exc:
+        return pd.read_excel(path, sheet_name=sheet_name, engine=excel_engine(path), **kwargs)
+    except (ValueError, OSError, KeyError, CalamineError, zipfile.BadZipFile) as exc:
         if isinstance(exc, SchemaError):
             raise
         raise SchemaError(f"could not be read as a spreadsheet ({type(exc).__name__}: {exc}). "
@@ -217,11 +247,21 @@ def read_excel(path: Path, *, sheet_name=0, **kwargs) -> pd.DataFrame | dict[str
 
 
 def sheet_names(path: Path) -> list[str]:
-    """The sheet names of a workbook, read with calamine."""
-    from python_calamine import CalamineWorkbook
-
+    """The sheet names of a workbook, read with :func:`excel_engine`'s engine."""
     try:
+        if excel_engine(path) == "openpyxl":
+            import openpyxl
+
+            book = openpyxl.load_workbook(path, read_only=True)
+            try:
+                return list(book.sheetnames)
+            finally:
+                book.close()
+        from python_calamine import CalamineWorkbook
+
         return list(CalamineWorkbook.from_path(str(path)).sheet_names)
-    except Exception as exc:  # calamine raises its own error types for corrupt files
+    except InvalidArgumentError:
+        raise
+    except Exception as exc:  # calamine and openpyxl raise their own error types for corrupt files
         raise SchemaError(f"could not be opened as a workbook ({exc}). Re-fetch it with `evidence fetch --force`.",
                           file=path.name) from exc

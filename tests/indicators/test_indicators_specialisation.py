@@ -105,3 +105,15 @@ def test_growth_vs_specialisation_table():
     # x in A: 1 -> 13 over 10 years.
     assert t.loc["x", "growth_cagr"] == (13 / 1) ** (1 / 10) - 1
     assert t.loc["x", "size"] == 13
+
+
+@settings(max_examples=40, deadline=None)
+@given(panel)
+def test_location_quotient_by_year_is_one_call_per_year(values):
+    df = _panel(values)
+    together = location_quotient(df, by=["year"])
+    apart = pd.concat([location_quotient(g).assign(year=y) for y, g in df.groupby("year")])
+    np.testing.assert_allclose(together["lq"], apart["lq"], rtol=1e-12)
+    assert list(together.columns) == ["area_code", "year", "industry", "share", "national_share", "lq"]
+    nation = df.groupby(["year", "industry"], as_index=False)["value"].sum()
+    np.testing.assert_allclose(location_quotient(df, by=["year"], nation=nation)["lq"], together["lq"], rtol=1e-12)

@@ -1,0 +1,75 @@
+"""Section "all": ``evidence build --all --vintage 2021`` with 1 and with 2 workers.
+
+Each build is the command line (``python -m evidence build ...``) in its own process, writing to a fresh
+folder. One pack is built first so that both builds start with a warm parquet cache. ``--quick`` builds a
+handful of areas instead of all 38 LEPs.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from common import GB, PeakRSS, Result, Table, Timer, gb, ratio, secs, section_args, status, write_result
+
+VINTAGE = 2021
+QUICK_AREAS = ("BTVLEP", "Lancashire", "OxLEP", "Greater Birmingham and Solihull")
+WORKERS = (1, 2)
+
+
+def _build(areas: list[str], jobs: int, out) -> dict:
+    cmd = [sys.executable, "-m", "evidence", "build", *(areas or ["--all"]), "--vintage", str(VINTAGE),
+           "--jobs", str(jobs), "--out", str(out), "--quiet"]
+    log = out.with_suffix(".log")
+    with open(log, "w") as fh, Timer() as t:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT)
+        with PeakRSS(proc.pid, tree=True, interval=0.25) as mem:
+            code = proc.wait()
+    text = log.read_text()
+    built = re.search(r"(\d+) pack\(s\) built", text)
+    failures = re.findall(r"^FAILED (.*)$", text, flags=re.M)
+    return {"jobs": jobs, "seconds": t.seconds, "exit": code, "built": int(built.group(1)) if built else 0,
+            "failures": failures, "peak_rss": mem.peak, "log": str(log)}
+
+
+def main() -> int:
+    args = section_args(__doc__.splitlines()[0])
+    from evidence import geography
+
+    areas = list(QUICK_AREAS) if args.quick else []
+    n = len(areas) or len(geography.areas(type="lep", vintage=VINTAGE))
+    work = args.json.parent
+    status("one pack first, to warm the parquet cache")
+    warm_up = _build(["BTVLEP"], 1, work / "all-warm-up")
+    runs = []
+    for jobs in WORKERS:
+        status(f"{'--all' if not areas else ', '.join(areas)} with {jobs} worker(s)")
+        runs.append(_build(areas, jobs, work / f"all-jobs{jobs}"))
+    table = Table(f"{n} {'areas (--quick)' if areas else 'LEP packs'}, {VINTAGE} geography",
+                  ["workers", "packs built", "failed", "exit code", "wall (s)", "wall (min)", "per pack (s)",
+                   "peak RSS, process tree (GB)"], align="rrrrrrrr")
+    for r in runs:
+        table.rows.append([r["jobs"], r["built"], len(r["failures"]), r["exit"], secs(r["seconds"], 1),
+                           secs(r["seconds"] / 60, 1), secs(r["seconds"] / n, 1), gb(r["peak_rss"])])
+    speedup = ratio(runs[0]["seconds"], runs[1]["seconds"])
+    notes = [f"Each build runs `{' '.join(['python -m evidence build', '--all' if not areas else '<areas>'])} "
+             f"--vintage {VINTAGE} --jobs N` in a fresh process, after one warm-up pack "
+             f"({warm_up['seconds']:.0f} s) that filled the parquet cache. 2 workers against 1: {speedup} faster. "
+             "Peak RSS sums the build process, its workers and their notebook kernels, sampled every 0.25 s."]
+    if areas:
+        notes.append(f"`--quick`: {n} areas ({', '.join(areas)}), not all 38 LEPs.")
+    for r in runs:
+        for f in r["failures"][:10]:
+            notes.append(f"Failed with {r['jobs']} worker(s): {f}")
+    best = min(runs, key=lambda r: r["seconds"])
+    result = Result("all", "All LEP packs with 1 and 2 workers", notes=notes, tables=[table],
+                    metrics={"areas": n, "quick": bool(areas), "runs": runs, "best_s": best["seconds"],
+                             "best_jobs": best["jobs"], "failures": sum(len(r["failures"]) for r in runs),
+                             "peak_rss_gb": max(r["peak_rss"] for r in runs) / GB})
+    write_result(result, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
