@@ -1,7 +1,7 @@
 """Section "all": ``evidence build --all --vintage 2021`` with 1 and with 2 workers.
 
 Each build is the command line (``python -m evidence build ...``) in its own process, writing to a fresh
-folder. One pack is built first so that both builds start with a warm parquet cache. ``--quick`` builds a
+folder. One pack is built first so that both builds start with warm parquet and result caches. ``--quick`` builds a
 handful of areas instead of all 38 LEPs.
 """
 
@@ -40,7 +40,7 @@ def main() -> int:
     areas = list(QUICK_AREAS) if args.quick else []
     n = len(areas) or len(geography.areas(type="lep", vintage=VINTAGE))
     work = args.json.parent
-    status("one pack first, to warm the parquet cache")
+    status("one pack first, to warm the parquet and result caches")
     warm_up = _build(["BTVLEP"], 1, work / "all-warm-up")
     runs = []
     for jobs in WORKERS:
@@ -55,7 +55,8 @@ def main() -> int:
     speedup = ratio(runs[0]["seconds"], runs[1]["seconds"])
     notes = [f"Each build runs `{' '.join(['python -m evidence build', '--all' if not areas else '<areas>'])} "
              f"--vintage {VINTAGE} --jobs N` in a fresh process, after one warm-up pack "
-             f"({warm_up['seconds']:.0f} s) that filled the parquet cache. 2 workers against 1: {speedup} faster. "
+             f"({warm_up['seconds']:.0f} s) that filled the parquet cache and the result cache (the LEP-wide results "
+             f"every pack shares). 2 workers against 1: {speedup} faster. "
              "Peak RSS sums the build process, its workers and their notebook kernels, sampled every 0.25 s."]
     if areas:
         notes.append(f"`--quick`: {n} areas ({', '.join(areas)}), not all 38 LEPs.")

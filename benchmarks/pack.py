@@ -8,10 +8,13 @@ export; a ``build_pack`` without that keyword gives the total only.
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 
 from common import GB, PeakRSS, Result, Table, Timer, gb, secs, section_args, status, write_result
 
 AREA = "BTVLEP"
+OTHER = "Lancashire"
 VINTAGE = 2021
 STAGES = ("kernel_start", "data_loading", "computing", "charting", "export")
 
@@ -45,6 +48,11 @@ def main() -> int:
             build_pack(AREA, vintage=VINTAGE, out=out, **({"timings": timings} if split else {}))
         runs[run] = {"wall": t.seconds, "timings": timings, "peak_rss": mem.peak}
     first, warm = runs["first"], runs["warm"]
+    # The command a user types: a new process and a new kernel, for an area not built before, caches warm.
+    status(f"`evidence build {OTHER}` in a new process")
+    with Timer() as cli:
+        subprocess.run([sys.executable, "-m", "evidence", "build", OTHER, "--vintage", str(VINTAGE), "--out",
+                        str(out), "--quiet"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     table = Table(f"{AREA} ({VINTAGE} geography): the first pack, then the warm pack",
                   ["stage", "first pack (s)", "warm pack (s)", "share of warm"], align="lrrr")
     notes = []
@@ -66,13 +74,19 @@ def main() -> int:
                      f"scale: a python3 kernel started on its own took {kernel:.1f} s to answer (measured "
                      "apart from the packs, in the same process).")
     table.rows.append(["wall clock around build_pack", secs(first["wall"]), secs(warm["wall"]), ""])
+    table.rows.append([f"`evidence build {OTHER}` (new process and kernel, caches warm)", "", secs(cli.seconds),
+                       ""])
     table.rows.append(["peak RSS, process + kernel (GB)", gb(first["peak_rss"]), gb(warm["peak_rss"]), ""])
     notes.insert(0, "Both packs are built by `evidence.report.build_pack` in one process, from the raw official "
-                 "files (a data folder filled from the mirror; the first pack parses what it needs and writes the "
-                 "parquet cache, the warm pack reads that cache). Peak RSS sums the process and its notebook "
-                 "kernel, sampled every 0.1 s.")
+                 "files (a data folder filled from the mirror). The first pack parses what it needs, writes the "
+                 "parquet cache and computes the LEP-wide results every pack shares (the result cache); the warm "
+                 "pack reads both caches and reuses the process's kernel, so its kernel start is 0. The last row "
+                 f"is what a user sees: `evidence build {OTHER}` as a new process (a new kernel, and an area whose "
+                 "own figures are computed afresh) with the caches warm. The target is judged on that row. Peak "
+                 "RSS sums the process and its notebook kernel, sampled every 0.1 s.")
     result = Result("pack", "One pack, split into its stages", notes=notes, tables=[table],
-                    metrics={"area": AREA, "warm_s": total, "first_s": first["wall"], "split": split,
+                    metrics={"area": OTHER, "warm_s": cli.seconds, "warm_builder_s": total,
+                             "first_s": first["wall"], "split": split,
                              "timings": warm["timings"], "peak_rss_gb": warm["peak_rss"] / GB})
     write_result(result, args.json)
     return 0

@@ -155,7 +155,9 @@ def targets(results: dict[str, Result]) -> list[list[str]]:
                                                   for v, k in parts[:3]) + "."
         else:
             hint = "No split: this build_pack has no `timings` keyword yet."
-        rows.append(["a warm single-LEP pack ≤ 15 s", f"{warm:.1f} s ({m['area']})", _met(warm <= 15),
+        builder = f"; {m['warm_builder_s']:.1f} s in a warm builder" if "warm_builder_s" in m else ""
+        rows.append(["a warm single-LEP pack ≤ 15 s", f"{warm:.1f} s ({m['area']}, new process{builder})",
+                     _met(warm <= 15),
                      "" if warm <= 15 else _explain(hint)])
     else:
         rows.append(["a warm single-LEP pack ≤ 15 s", "not measured", "—", "section `pack` not run"])
