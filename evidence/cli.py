@@ -88,6 +88,9 @@ def cmd_show(args) -> int:
 
 
 def cmd_build(args) -> int:
+    # jsonschema (imported by nbformat) loads rfc3987_syntax when it is installed, which compiles a grammar for
+    # about a second at import; notebook validation never checks IRIs. This process is ours, so skip it.
+    sys.modules.setdefault("rfc3987_syntax", None)
     from . import geography
     from .report import build_many
 
