@@ -69,13 +69,17 @@ def pack_folder(area: geography.Area, vintage: int, out: Path) -> Path:
     return out / name
 
 
+#: What every pack's notebooks import; a new kernel starts on it at once, and each area imports it again (free).
+_TOOLKIT_IMPORTS = "import evidence.notebook, evidence.charts, evidence.themes, evidence.timing"
+
+
 class _Kernel:
     """A Python kernel kept warm between the packs one process builds (see :func:`_kernel`)."""
 
     def __init__(self, cwd: str, env: dict[str, str], timeout: int):
         from jupyter_client.manager import KernelManager
 
-        self.key = (cwd, tuple(sorted(env.items())))
+        self.key = _kernel_key(cwd, env)
         # Unix sockets in a private folder: no TCP port is opened, even on localhost
         self.folder = tempfile.mkdtemp(prefix="evidence-kernel-")
         self.km = KernelManager(kernel_name="python3", transport="ipc",
@@ -88,8 +92,7 @@ class _Kernel:
             self.kc.start_channels()
             self.kc.wait_for_ready(timeout=120)
             # import the toolkit now, without waiting: the kernel does it while this process prepares the notebooks
-            self.kc.execute("import evidence.notebook, evidence.charts, evidence.themes", silent=True,
-                            store_history=False)
+            self.kc.execute(_TOOLKIT_IMPORTS, silent=True, store_history=False)
         except BaseException:
             self.close()
             raise
@@ -110,6 +113,10 @@ class _Kernel:
 _LOCAL = threading.local()  # one kernel per thread: a Dask worker may run several builds at once
 
 
+def _kernel_key(cwd: str, env: dict[str, str]) -> tuple:
+    return cwd, tuple(sorted(env.items()))
+
+
 def _kernel(cwd: str, timeout: int) -> tuple[_Kernel, bool]:
     """This thread's warm kernel (a new one if the environment or folder changed); and whether it is new.
 
@@ -117,9 +124,8 @@ def _kernel(cwd: str, timeout: int) -> tuple[_Kernel, bool]:
     in-memory caches (datasets, LEP-wide results) serve every later area, so a process building many packs
     keeps one kernel. Each area starts from an empty namespace (``%reset``)."""
     env = {k: v for k, v in os.environ.items() if k != PACK_DIR_ENV}
-    key = (cwd, tuple(sorted(env.items())))
     kernel = getattr(_LOCAL, "kernel", None)
-    if kernel is not None and (kernel.key != key or not kernel.alive()):
+    if kernel is not None and (kernel.key != _kernel_key(cwd, env) or not kernel.alive()):
         _close_kernel()
         kernel = None
     if kernel is None:
@@ -187,8 +193,7 @@ def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout
     executed = []
     try:
         reply = kernel.kc.execute_interactive(
-            f"%reset -f\nimport os\nos.environ[{PACK_DIR_ENV!r}] = {str(folder)!r}\n"
-            "import evidence.notebook, evidence.charts, evidence.themes, evidence.timing\n"
+            f"%reset -f\nimport os\nos.environ[{PACK_DIR_ENV!r}] = {str(folder)!r}\n{_TOOLKIT_IMPORTS}\n"
             "evidence.timing.reset()", silent=True, store_history=False, timeout=timeout,
             output_hook=lambda msg: None)
         if reply["content"]["status"] != "ok":
