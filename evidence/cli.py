@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
+from . import __version__, areatypes
 from .errors import EvidenceError
 
 
@@ -96,7 +96,13 @@ def cmd_build(args) -> int:
 
     if args.all == bool(args.areas):
         raise EvidenceError("give one or more areas, or --all")
-    areas = list(geography.areas(type="lep", vintage=args.vintage)["area_code"]) if args.all else args.areas
+    if args.all:
+        kind = args.type or "lep"
+        areas = geography.comparison_set(kind, vintage=args.vintage) if kind == "lad" else \
+            list(geography.areas(type=kind, vintage=args.vintage)["area_code"])
+    else:
+        # resolved here so that --type applies and an ambiguous name fails before any build starts
+        areas = [geography.resolve(a, vintage=args.vintage, type=args.type).code for a in args.areas]
     if args.scheduler:
         from .cluster import dask_client, describe
 
@@ -314,7 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default table)")
 
     sp = sub.add_parser("areas", help="list areas (LEPs, combined authorities, regions, ITLs, groupings)")
-    sp.add_argument("--type", choices=("lep", "ca", "region", "itl1", "itl2", "itl3", "group"), default=None)
+    sp.add_argument("--type", choices=areatypes.LISTED, default=None,
+                    help="only this type: " + ", ".join(f"{k} ({t.plural})" for k, t in areatypes.AREA_TYPES.items()))
     sp.add_argument("--vintage", type=_vintage, default=2021, help="LEP vintage: 2017, 2020 or 2021 (default 2021)")
     fmt(sp)
     sp.set_defaults(func=cmd_areas)
@@ -353,7 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("build", help="build evidence packs for areas into reports/")
     sp.add_argument("areas", nargs="*", help="areas (names, codes or abbreviations)")
-    sp.add_argument("--all", action="store_true", help="every LEP of the vintage")
+    sp.add_argument("--all", action="store_true", help="every area of --type (default: every LEP of the vintage; "
+                    "districts: England's 296)")
+    sp.add_argument("--type", choices=areatypes.BUILDABLE, default=None,
+                    help="the area type: with --all, which areas to build; with names, which type a name shared by "
+                    "several types means (e.g. --type ca 'Greater Manchester')")
     sp.add_argument("--vintage", type=_vintage, default=2021)
     sp.add_argument("--jobs", type=int, default=1, help="parallel workers (default 1); with --scheduler local, "
                     "the number of Dask workers; ignored with a scheduler address")

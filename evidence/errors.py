@@ -20,6 +20,24 @@ class UnknownAreaError(EvidenceError, LookupError):
         super().__init__(msg)
 
 
+class AmbiguousAreaError(UnknownAreaError):
+    """A name refers to more than one area (the Greater Manchester LEP and the Greater Manchester combined
+    authority); the message lists them with their codes and types."""
+
+    def __init__(self, query: str, candidates: list[str], types: list[str]):
+        self.query = query
+        self.suggestions = list(candidates)
+        prefixes = " or ".join(f"'{t}:{query}'" for t in dict.fromkeys(types))
+        EvidenceError.__init__(
+            self, f"{query!r} names more than one area: " + "; ".join(candidates) + ". Give the code, or choose the "
+            f"type with --type (Python: type=...) or a prefix: {prefixes}.")
+
+
+class NoDataError(EvidenceError, LookupError):
+    """The data behind a figure does not cover the area (e.g. an England-only source for a Scottish area, or
+    every cell suppressed). Packs show the message in place of the chart or table."""
+
+
 class UnknownDatasetError(EvidenceError, LookupError):
     """A dataset or catalogue entry name is not known."""
 

@@ -35,10 +35,12 @@ Names
 -----
 :func:`resolve` accepts a GSS or ITL code, a name (any case, any punctuation: "Oxford–Cambridge Arc" and
 "oxford-cambridge arc" are the same), an abbreviation (BTVLEP, SEMLEP, OxLEP, GCGP, LLEP, GMCA, WMCA, ...),
-a Nomis spelling ("Hull and East Riding") or a LEP code from another vintage. A name used by several kinds
-of area is taken in the order LEP, grouping, region, combined authority, country, LAD, ITL1, ITL2, ITL3
-(an exact name before an abbreviation or a name with "LEP" or "the" dropped); prefix a type to choose
-(``"ca:West Midlands"``, ``"region:North East"``, ``"lad:Buckinghamshire"``).
+a Nomis spelling ("Hull and East Riding") or a LEP code from another vintage. A name shared by areas of
+different types ("Greater Manchester": the LEP and the combined authority; "Dorset": the LEP and the district)
+is ambiguous: :class:`~evidence.errors.AmbiguousAreaError` lists the candidates with their codes and types, and
+the code, ``type=`` or a type prefix (``"ca:West Midlands"``, ``"region:North East"``,
+``"lad:Buckinghamshire"``) picks one. ITL areas, whose names are mostly those of districts or counties, are
+matched by name only when no other type has it (``"itl3:Blackpool"``, or the code ``TLD42``).
 
 User groupings
 --------------
@@ -50,6 +52,7 @@ groupings, in the format of ``evidence/data/groups.toml``::
     name = "My area"
     aliases = ["My region"]             # optional extra names
     description = "..."                 # optional
+    comparator = true                   # optional: packs of areas inside it compare them with it too
     areas = ["OxLEP", "ca:West Midlands"]  # optional: any names or codes resolve() accepts
     lads = ["E07000177", "E06000060"]   # optional: April-2023 LAD codes
 
@@ -72,13 +75,13 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from . import config
-from .errors import AggregationError, GeographyError, UnknownAreaError
+from . import areatypes, config
+from .errors import AggregationError, AmbiguousAreaError, GeographyError, UnknownAreaError
 
 VINTAGES = (2017, 2020, 2021)
 DEFAULT_VINTAGE = 2021
-#: Area types, in the order a name shared by several types is resolved.
-AREA_TYPES = ("lep", "group", "region", "ca", "country", "lad", "itl1", "itl2", "itl3")
+#: Area types (see :mod:`evidence.areatypes`), in the order a name shared by several types lists them.
+AREA_TYPES = tuple(areatypes.AREA_TYPES)
 #: The order of types in :func:`areas`.
 LIST_ORDER = ("lep", "ca", "region", "itl1", "itl2", "itl3", "group", "country")
 DATA_DIR = config.PACKAGE_DIR / "data" / "geography"
@@ -94,7 +97,8 @@ _SOURCES = {
     None: ("codes-dfe-lads", "lookup-lad11-lad21", "lookup-lad23-rgn23", "lookup-lad24-cauth24", "lookup-lad25-itl25",
            "population-nomis-1991-2022"),
 }
-_NOMIS_PREFIXES = {"lep": "lep", "ladu": "lad", "country": "country", "nuts316": "nuts3"}
+_NOMIS_PREFIXES = {t.nomis_prefix: t.key for t in areatypes.AREA_TYPES.values() if t.nomis_prefix}
+_NOMIS_PREFIXES["nuts316"] = "nuts3"
 
 
 class Area(NamedTuple):
@@ -226,7 +230,7 @@ def _memo(fn):
 
 @functools.cache
 def _load_groups(files: tuple[tuple[Path, int], ...]) -> dict[str, dict]:
-    allowed = {"code", "name", "aliases", "description", "areas", "lads"}
+    allowed = {"code", "name", "aliases", "description", "areas", "lads", "comparator"}
     groups: dict[str, dict] = {}
     taken = set(_areas().area_code) | set(_leps().lep_code) | set(_lads().lad_code)
     for path, _ in files:
@@ -262,8 +266,10 @@ def _load_groups(files: tuple[tuple[Path, int], ...]) -> dict[str, dict]:
                 hint = "; ".join(f"{c} -> {_current()[c]}" for c in bad if c in _current())
                 raise GeographyError(f"{where} ({code}): {bad} are not April-2023 LAD codes."
                                      + (f" Current codes: {hint}." if hint else ""))
+            if not isinstance(g.get("comparator", False), bool):
+                raise GeographyError(f"{where} ({code}): 'comparator' must be true or false.")
             groups[code] = {"code": code, "name": name.strip(), "description": g.get("description", ""),
-                            "file": str(path), **lists}
+                            "comparator": g.get("comparator", False), "file": str(path), **lists}
     return groups
 
 
@@ -277,8 +283,7 @@ def _norm(text: str) -> str:
 
 
 #: Words a name may end with, and the area type they imply.
-_SUFFIXES = (("local enterprise partnership", "lep"), ("lep", "lep"), ("mayoral combined authority", "ca"),
-             ("combined county authority", "ca"), ("combined authority", "ca"))
+_SUFFIXES = tuple((suffix, t.key) for t in areatypes.AREA_TYPES.values() for suffix in t.suffixes)
 
 
 def _variants(q: str) -> list[tuple[str, str | None]]:
@@ -423,6 +428,8 @@ def resolve(query: str | Area, *, vintage: int = DEFAULT_VINTAGE, type: str | No
     ------
     UnknownAreaError
         Nothing matches, or a name is shared by two areas of one type; the error lists the closest matches.
+    AmbiguousAreaError
+        The name is shared by areas of different types (a subclass of ``UnknownAreaError``).
 
     Examples
     --------
@@ -453,22 +460,41 @@ def resolve(query: str | Area, *, vintage: int = DEFAULT_VINTAGE, type: str | No
         hit = _by_code(text, vintage, types)
         if hit is not None:
             return hit
+    found = _name_matches(text, types)
+    if not found:
+        raise UnknownAreaError(str(query), _suggest(text, vintage, types))
+    named = {t: v for t, v in found.items() if areatypes.get(t).by_name} or found
+    if len(named) == 1 and len(next(iter(named.values()))) == 1:
+        typ, targets = next(iter(named.items()))
+        return _area_of(typ, targets[0], vintage)
+    if len(named) == 1:
+        kind = "area: ambiguous name"
+        typ, targets = next(iter(named.items()))
+        raise UnknownAreaError(str(query), [_label(_area_of(typ, t, vintage)) for t in targets], kind=kind)
+    raise AmbiguousAreaError(text, [_label(_area_of(t, x, vintage)) for t, xs in found.items() for x in xs],
+                             list(found))
+
+
+def _name_matches(text: str, types: tuple[str, ...]) -> dict[str, list[str]]:
+    """Type -> targets of the areas a name refers to: the first variant of the name (the name itself, then
+    without "the", "LEP", "combined authority"...) that matches anything, in the exact and loose indexes
+    together, so that "Greater Manchester" finds both the LEP and the combined authority."""
     indexes = _index()
-    for (key, hint), index in ((k, i) for k in _variants(_norm(text)) for i in indexes):
-        found = index.get(key)
-        if not found:
-            continue
-        for typ in types if hint is None else [t for t in types if t == hint]:
-            targets = found.get(typ, [])
-            if typ == "lad" and len(targets) > 1:
-                current = [t for t in targets if _current().get(t) == t]
-                targets = current[:1] or targets
-            if len(targets) == 1:
-                return _area_of(typ, targets[0], vintage)
-            if len(targets) > 1:
-                raise UnknownAreaError(str(query), [_label(_area_of(typ, t, vintage)) for t in targets],
-                                       kind="area: ambiguous name")
-    raise UnknownAreaError(str(query), _suggest(text, vintage, types))
+    for key, hint in _variants(_norm(text)):
+        found: dict[str, list[str]] = {}
+        for index in indexes:
+            for typ, targets in index.get(key, {}).items():
+                if typ in types and (hint is None or typ == hint):
+                    found.setdefault(typ, [])
+                    found[typ] += [t for t in targets if t not in found[typ]]
+        if "lad" in found and len(found["lad"]) > 1:
+            current = [t for t in found["lad"] if _current().get(t) == t]
+            found["lad"] = current[:1] or found["lad"]
+        if found:
+            return {t: found[t] for t in types if t in found}
+    return {}
+
+
 
 
 def resolve_nomis_label(label: str, *, vintage: int = DEFAULT_VINTAGE) -> Area:
@@ -596,6 +622,65 @@ def areas(*, type: str | None = None, vintage: int = DEFAULT_VINTAGE) -> pd.Data
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["area_type", "area_code"], key=lambda s: s.map(valid.index) if s.name == "area_type"
                            else s).reset_index(drop=True)
+
+
+@_memo
+def comparison_set(type: str, *, vintage: int = DEFAULT_VINTAGE) -> list[str]:
+    """The codes of the areas an area of kind ``type`` is ranked among or compared with: every area of the
+    type (LEPs of ``vintage``), districts restricted to England's 296, whose data the packs use.
+
+    Examples
+    --------
+    >>> len(comparison_set("lad")), len(comparison_set("ca")), len(comparison_set("lep", vintage=2017))
+    (296, 11, 38)
+    """
+    codes = list(areas(type=type, vintage=vintage)["area_code"])
+    return [c for c in codes if c.startswith("E")] if type == "lad" else codes
+
+
+def type_label(type: str, *, vintage: int = DEFAULT_VINTAGE, plural: bool = True) -> str:
+    """A comparison set in words: "LEPs (2021 geography)", "combined authorities", "districts"."""
+    t = areatypes.get(type)
+    text = t.plural if plural else t.label
+    return f"{text} ({vintage} geography)" if t.by_vintage else text
+
+
+@_memo
+def partnerships(area: str | Area, *, vintage: int = DEFAULT_VINTAGE) -> list[Area]:
+    """The groupings marked ``comparator = true`` (the Northern Powerhouse, the Midlands Engine) that wholly
+    contain an area: packs compare the area with them as well as with England.
+
+    Examples
+    --------
+    >>> [a.name for a in partnerships("E47000001")]
+    ['Northern Powerhouse']
+    >>> partnerships("Oxford-Cambridge Arc")
+    []
+    """
+    a = _as_area(area, vintage)
+    mine = set(lad_codes(a, vintage=vintage, allow_partial=True))
+    out = []
+    for g in _groups().values():
+        if g["comparator"] and g["code"] != a.code and mine:
+            theirs = set(lad_codes(g["code"], vintage=vintage, allow_partial=True))
+            if mine <= theirs:
+                out.append(Area(g["code"], g["name"], "group"))
+    return out
+
+
+def group_parts(area: str | Area, *, vintage: int = DEFAULT_VINTAGE) -> list[Area]:
+    """The areas a grouping is defined by (its ``areas``, at ``vintage``), in the order given; empty for an
+    area that is not a grouping or a grouping of districts only.
+
+    Examples
+    --------
+    >>> [a.code for a in group_parts("GRP-OXCAM", vintage=2017)]
+    ['E37000040', 'E37000002', 'E37000037', 'E37000014']
+    """
+    a = _as_area(area, vintage)
+    if a.type != "group":
+        return []
+    return [resolve(ref, vintage=vintage) for ref in _groups()[a.code]["areas"]]
 
 
 @_memo

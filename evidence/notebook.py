@@ -9,12 +9,14 @@ every figure to ``<pack>/charts/<key>.png`` (200 dpi) and ``.svg``. Run interact
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from . import frames, geography, provenance
+from . import areatypes, frames, geography, provenance
+from .errors import EvidenceError, NoDataError
 from .sources.base import write_parquet
 
 PACK_DIR_ENV = "EVIDENCE_PACK_DIR"
@@ -62,14 +64,44 @@ class Context:
     comparators: list[str]
     pack_dir: Path | None = None
     caveats: list[str] = field(default_factory=list)
+    partners: list[geography.Area] = field(default_factory=list)
 
     @property
     def name(self) -> str:
         return self.area.name
 
+    @property
+    def kind(self) -> areatypes.AreaType:
+        """The area's type (:mod:`evidence.areatypes`): its labels and comparison sets."""
+        return areatypes.get(self.area.type)
+
+    @property
+    def in_england(self) -> bool:
+        """Whether any of the area's districts is English: the district sources the packs sum are England's."""
+        return any(c.startswith("E") for c in geography.lad_codes(self.area, vintage=self.vintage,
+                                                                  allow_partial=True))
+
+    @contextmanager
+    def covered(self, what: str):
+        """Run a section; if its data do not cover the area (:class:`~evidence.errors.NoDataError`), say so
+        in place of its chart or table instead of failing the pack. For an area outside England, whose districts
+        the England-only sources have no rows for, any error of the toolkit or of empty data in the section is
+        taken as that, and named."""
+        try:
+            yield
+        except NoDataError as exc:
+            reason = str(exc)
+            _markdown(f"*{what}: not available for {self.name}. {reason[:1].upper() + reason[1:]}*")
+        except (EvidenceError, ValueError, KeyError, IndexError) as exc:
+            if self.in_england:
+                raise
+            _markdown(f"*{what}: not available for {self.name}. The district figures behind this section cover "
+                      f"England only ({type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}).*")
+
     def say(self, text: str) -> None:
-        """Show a finding (computed by the library, never typed by hand) as Markdown."""
-        _markdown(text)
+        """Show a finding (computed by the library, never typed by hand) as Markdown; nothing if it is empty."""
+        if text:
+            _markdown(text)
 
     def table(self, key: str, title: str, df: pd.DataFrame, *, show: pd.DataFrame | None = None) -> None:
         """Show a table with its source note, and register it for the pack's workbook."""
@@ -115,12 +147,19 @@ def setup(*, area: str, vintage: int = geography.DEFAULT_VINTAGE, year: int | No
     a = geography.resolve(area, vintage=vintage)
     pack = os.environ.get(PACK_DIR_ENV)
     ctx = Context(area=a, vintage=vintage, year=year or 2023, comparators=list(comparators or ["England", "UK"]),
-                  pack_dir=Path(pack) if pack else None)
+                  pack_dir=Path(pack) if pack else None, partners=geography.partnerships(a, vintage=vintage))
     members = geography.members(a, vintage=vintage)
     ctx.caveats = geography.caveats(a, vintage=vintage)
     lads = ", ".join(f"{n} ({c})" for c, n in zip(members.lad_code, members.lad_name, strict=True))
-    text = f"**{a.name}** ({a.code}, {a.type.upper()}, {vintage} geography): {len(members)} local authority " \
+    kind = ctx.kind.label if ctx.kind.key != "lep" else "LEP"
+    text = f"**{a.name}** ({a.code}, {kind}, {vintage} geography): {len(members)} local authority " \
            f"district{'s' if len(members) != 1 else ''}: {lads}."
+    if not any(c.startswith("E") for c in members.lad_code):
+        text += ("\n\n*The district figures this pack sums (ONS regional accounts and productivity, BRES, the "
+                 "business and labour-market files) are England's: outside England most sections say what is "
+                 "missing instead of showing a chart.*")
+    if ctx.partners:
+        text += "\n\nAlso compared with " + " and ".join(f"the {p.name} ({p.code})" for p in ctx.partners) + "."
     if ctx.caveats:
         text += "\n\n" + "\n".join(f"- *Caveat:* {c}" for c in ctx.caveats)
     _markdown(text)

@@ -10,12 +10,28 @@ import numpy as np
 import pandas as pd
 
 from . import geography, provenance
-from .indicators.area import ENGLAND, compute, membership_table, rank_among
+from .errors import NoDataError
+from .indicators.area import ENGLAND, INDICATORS, compute, get_indicator, membership_table, rank_among
 from .indicators.productivity import decompose_gva_per_head_gap
 
 HEADLINE = ["population", "jobs", "gva", "gva-per-head", "gva-per-hour", "gva-per-job"]
 #: Headline indicators that are totals: compared with England as a share, not an index.
 TOTALS = frozenset({"population", "jobs", "gva", "hours"})
+
+
+def _own(df: pd.DataFrame, ctx, what: str | None = None) -> pd.DataFrame:
+    """``df`` unchanged if it has a value for the area; otherwise ``NoDataError`` saying why (the sources
+    cover England's districts only, or every cell is suppressed)."""
+    mine = df[df["area_code"] == ctx.area.code]
+    if mine["value"].notna().any():
+        return df
+    label = what
+    if label is None and "indicator" in df and len(df):
+        name = str(df["indicator"].iloc[0])
+        label = get_indicator(name).title if name in INDICATORS else name
+    if not any(c.startswith("E") for c in geography.lad_codes(ctx.area, vintage=ctx.vintage, allow_partial=True)):
+        raise NoDataError(f"The district figures behind {label} cover England only.")
+    raise NoDataError(f"Every value of {label} for {ctx.name} is suppressed or missing in the source.")
 
 
 def _latest(df: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -28,19 +44,18 @@ def headline(ctx, indicators: list[str] = HEADLINE) -> pd.DataFrame:
     """Headline indicators for the area in the latest year available (at most ``ctx.year``), against England
     and the UK: for a total (population, jobs, GVA) the area's share of England in %, for a ratio (GVA per
     head, hour or job) its index on England = 100."""
-    from .indicators.area import get_indicator
-
     rows, frames = [], []
     for name in indicators:
-        df = compute(name, [ctx.area], vintage=ctx.vintage, comparators=ctx.comparators)
+        df = _own(compute(name, [ctx.area, *ctx.partners], vintage=ctx.vintage, comparators=ctx.comparators), ctx)
         frames.append(df)
         latest = _latest(df, ctx.year).set_index("area_code")["value"]
         area = latest.get(ctx.area.code)
         eng = latest.get(ENGLAND.code)
-        ratio = 100 * area / eng if area is not None and eng else None
+        ratio = 100 * area / eng if area is not None and pd.notna(area) and eng else None
         total = get_indicator(name).name in TOTALS
         rows.append({"indicator": df["indicator"].iloc[0], "unit": df["unit"].iloc[0],
-                     "year": int(_latest(df, ctx.year)["year"].iloc[0]), ctx.area.name: area, "England": eng,
+                     "year": int(_latest(df, ctx.year)["year"].iloc[0]), ctx.area.name: area,
+                     **{p.name: latest.get(p.code) for p in ctx.partners}, "England": eng,
                      "UK": latest.get("UKX"),
                      "share of England (%)": ratio if total else None,
                      "index (England = 100)": None if total else ratio})
@@ -49,8 +64,10 @@ def headline(ctx, indicators: list[str] = HEADLINE) -> pd.DataFrame:
 
 
 def trend(ctx, name: str, *, start: int | None = None) -> pd.DataFrame:
-    """An indicator over time for the area and its comparators."""
-    return compute(name, [ctx.area], vintage=ctx.vintage, comparators=ctx.comparators, years=(start, ctx.year))
+    """An indicator over time for the area, the partnerships it belongs to and its comparators; raises
+    ``NoDataError`` when the area has no value."""
+    return _own(compute(name, [ctx.area, *ctx.partners], vintage=ctx.vintage, comparators=ctx.comparators,
+                        years=(start, ctx.year)), ctx)
 
 
 def gap_sentence(df: pd.DataFrame, ctx, *, what: str, unit_fmt: str = "£{:,.2f}") -> str:
@@ -59,7 +76,8 @@ def gap_sentence(df: pd.DataFrame, ctx, *, what: str, unit_fmt: str = "£{:,.2f}
     year = int(_latest(df, ctx.year)["year"].iloc[0])
     area = latest.get(ctx.area.code)
     parts = [f"{what} in {ctx.area.name} was {unit_fmt.format(area)} in {year}"]
-    for code, label in (("UKX", "the UK"), (ENGLAND.code, "England")):
+    others = [("UKX", "the UK"), (ENGLAND.code, "England")] + [(p.code, f"the {p.name}") for p in ctx.partners]
+    for code, label in others:
         ref = latest.get(code)
         if ref is not None and pd.notna(ref) and area is not None:
             pct = 100 * (area / ref - 1)
@@ -82,7 +100,9 @@ def gap_title(df: pd.DataFrame, ctx, *, what: str, against: str = "UKX") -> str:
 def map_title(ctx, regions: list[str]) -> str:
     names = " and ".join(geography.resolve(r).name for r in regions)
     n = len(geography.members(ctx.area, vintage=ctx.vintage))
-    return f"{ctx.area.name} ({ctx.area.type.upper()}): {n} local authority district{'s' if n != 1 else ''} " \
+    if not regions:
+        return f"{ctx.area.name} ({ctx.kind.abbreviation}): {n} local authority district{'s' if n != 1 else ''}"
+    return f"{ctx.area.name} ({ctx.kind.abbreviation}): {n} local authority district{'s' if n != 1 else ''} " \
            f"in the {names} region{'s' if len(regions) != 1 else ''}"
 
 
@@ -113,25 +133,81 @@ def growth_sentence(df: pd.DataFrame, ctx, *, what: str, years: int = 10) -> str
         ", ".join(bits) + "."
 
 
-def ranking(ctx, name: str) -> pd.DataFrame:
-    """The indicator for every LEP of the vintage in the latest year, ranked, for the ranked-bar chart."""
+#: Above this many areas a ranked-bar chart shows the top, the bottom and the area's neighbourhood only.
+RANK_CHART_MAX = 40
+
+
+def ranking(ctx, name: str, *, among: str | None = None) -> pd.DataFrame:
+    """The indicator for every area of the area's comparison set (:mod:`evidence.areatypes`; ``among`` picks
+    another) in the latest year, ranked. An area outside the set (a grouping among the LEPs) is added with the
+    rank it would take (``member`` False). ``df.attrs["among"]`` names the set; raises ``NoDataError`` for a
+    type with no comparison set (a country)."""
+    sets = ctx.kind.rank_among
+    if among is None and not sets:
+        raise NoDataError(f"{ctx.name} is a {ctx.kind.label}: there is no set of comparable areas to rank it among.")
+    among = among or sets[0]
     year = int(_latest(trend(ctx, name), ctx.year)["year"].iloc[0])
-    return rank_among(name, year=year, vintage=ctx.vintage)
+    ranks = rank_among(name, year=year, vintage=ctx.vintage, type=among)
+    ranks = ranks.assign(member=True)
+    if ctx.area.code not in set(ranks["area_code"]):
+        mine = compute(name, [ctx.area], vintage=ctx.vintage, comparators=(), years=(year, year))
+        value = mine["value"].iloc[0] if len(mine) else np.nan
+        if pd.notna(value):
+            others = ranks["value"].dropna()
+            better = others < value if get_indicator(name).higher_is_better is False else others > value
+            row = mine.iloc[[0]].assign(rank=int(better.sum()) + 1, of=int(ranks["of"].iloc[0]), member=False)
+            ranks = pd.concat([ranks, row[ranks.columns]], ignore_index=True)
+            ranks = ranks.sort_values("value", ascending=get_indicator(name).higher_is_better is False,
+                                      na_position="last").reset_index(drop=True)
+    ranks["rank"] = ranks["rank"].astype("Int64")
+    ranks.attrs["among"] = geography.type_label(among, vintage=ctx.vintage)
+    return ranks
+
+
+def ranking_for_chart(ranks: pd.DataFrame, ctx) -> pd.DataFrame:
+    """The rows of a ranking to draw, labelled "rank. name": all of them, or for a long ranking (districts)
+    the top and bottom ten and five either side of the area."""
+    ranks = ranks.assign(label=[f"{r}. {n}" if pd.notna(r) else str(n)
+                                for r, n in zip(ranks["rank"], ranks["area_name"], strict=True)])
+    if len(ranks) <= RANK_CHART_MAX:
+        return ranks
+    ranked = ranks.dropna(subset=["value"]).reset_index(drop=True)
+    pos = ranked.index[ranked["area_code"] == ctx.area.code]
+    keep = set(range(10)) | set(range(len(ranked) - 10, len(ranked)))
+    if len(pos):
+        keep |= set(range(max(0, pos[0] - 5), min(len(ranked), pos[0] + 6)))
+    out = ranked.loc[sorted(keep)]
+    out.attrs = dict(ranks.attrs)
+    return out
 
 
 def rank_sentence(ranks: pd.DataFrame, ctx, *, what: str) -> str:
+    """ "X ranks 4 of 11 combined authorities on GVA per hour worked in 2023", saying what it ranks among;
+    for an area outside the set, the rank it would take."""
+    among = ranks.attrs.get("among", "areas")
     row = ranks[ranks["area_code"] == ctx.area.code]
     if row.empty or pd.isna(row["rank"].iloc[0]):
-        return f"{ctx.area.name} is not ranked among the LEPs on {what}."
-    return (f"{ctx.area.name} ranks {int(row['rank'].iloc[0])} of {int(row['of'].iloc[0])} LEPs ({ctx.vintage} "
-            f"geography) on {what} in {int(row['year'].iloc[0])}.")
+        return f"{ctx.area.name} is not ranked among the {among} on {what}."
+    r = row.iloc[0]
+    verb = "ranks" if bool(r.get("member", True)) else "would rank"
+    text = f"{ctx.area.name} {verb} {int(r['rank'])} of {int(r['of'])} {among} on {what} in {int(r['year'])}"
+    return text + ("." if bool(r.get("member", True)) else f" (it is not one of the {among}).")
+
+
+def placement_sentence(ctx, name: str, *, what: str) -> str:
+    """Where the area would stand in its further comparison sets (a CA among the LEPs, a grouping among the
+    combined authorities), one clause each; empty when it has none."""
+    bits = []
+    for among in ctx.kind.rank_among[1:]:
+        bits.append(rank_sentence(ranking(ctx, name, among=among), ctx, what=what))
+    return " ".join(bits)
 
 
 def gap_decomposition(ctx) -> pd.DataFrame:
     """The area's GVA-per-head gap against England split into productivity, hours per job and jobs per
     resident (log points; the parts add up to the total). All four inputs come from ONS releases on the same
     April-2023 LADs: GVA (April 2025), hours and jobs (June 2025), population (April 2025)."""
-    frames = {n: compute(n, [ctx.area], vintage=ctx.vintage, comparators=["England"])
+    frames = {n: _own(compute(n, [ctx.area], vintage=ctx.vintage, comparators=["England"]), ctx)
               for n in ("gva", "hours", "jobs", "population")}
     year = min(int(f.dropna(subset=["value"])["year"].max()) for f in frames.values())
     year = min(year, ctx.year)
@@ -151,6 +227,57 @@ def members_table(ctx) -> pd.DataFrame:
     """The area's member LADs with their region."""
     m = geography.members(ctx.area, vintage=ctx.vintage)
     return m
+
+
+def members_by_vintage(ctx) -> pd.DataFrame:
+    """For an area whose membership depends on the LEP vintage (a LEP, a grouping of LEPs): each district
+    (April-2023 codes) and whether it is in the area at each vintage: ``member``, ``partial`` (only some of
+    the districts it merged were) or blank."""
+    from .indicators.area import _partial_lads
+
+    if not ctx.kind.by_vintage:
+        raise NoDataError(f"its districts do not depend on the LEP vintage ({ctx.kind.plural} have one membership, "
+                          "listed above).")
+    cols = {}
+    for v in geography.VINTAGES:
+        a = geography.resolve(ctx.area.code, vintage=v)
+        codes = geography.lad_codes(a, vintage=v, allow_partial=True)
+        part = set(_partial_lads(a, v))
+        cols[f"{v} ({a.code})" if a.code != ctx.area.code else str(v)] = {
+            c: "partial" if c in part else "member" for c in codes}
+    out = pd.DataFrame(cols).fillna("").rename_axis("lad_code").reset_index()
+    names = geography.areas(type="lad").set_index("area_code")["area_name"]
+    out.insert(1, "lad_name", out["lad_code"].map(names))
+    out = out.sort_values("lad_code").reset_index(drop=True)
+    return provenance.combine(out, geography.members(ctx.area, vintage=ctx.vintage))
+
+
+def members_sentence(table: pd.DataFrame, ctx) -> str:
+    """How the area's districts change between the vintages."""
+    vint = [c for c in table.columns if c not in ("lad_code", "lad_name")]
+    counts = ", ".join(f"{(table[c] != '').sum()} at {c.split()[0]}" for c in vint)
+    return f"{ctx.name} holds {counts} of England's districts (April-2023 codes; partial members counted)."
+
+
+def family_of_strategies(ctx) -> pd.DataFrame:
+    """A grouping of LEPs (the Oxford–Cambridge Arc) beside each of its LEPs on the five foundations: each
+    metric's latest value for the grouping, every member LEP and England, with the LEPs' ranks among the
+    LEPs. Raises ``NoDataError`` for an area that is not a grouping of LEPs."""
+    from .indicators.scorecard import scorecards
+
+    parts = [p for p in geography.group_parts(ctx.area, vintage=ctx.vintage) if p.type == "lep"]
+    if not parts:
+        raise NoDataError(f"{ctx.name} is not a grouping of LEPs, so there is no family of strategies to compare.")
+    cards = scorecards([ctx.area, *parts], vintage=ctx.vintage)
+    own = cards[ctx.area.code]
+    out = own[["foundation", "title", "unit", "period"]].rename(columns={"title": "indicator"}).copy()
+    out[ctx.name] = own["value"]
+    for p in parts:
+        out[p.name] = cards[p.code]["value"].to_numpy()
+        out[f"{p.name}: rank"] = cards[p.code]["rank"].to_numpy()
+    out["England"] = own["england_value"]
+    out = out[out[[ctx.name, *[p.name for p in parts]]].notna().any(axis=1)].reset_index(drop=True)
+    return provenance.combine(out, *cards.values())
 
 
 def map_frames(ctx):
@@ -193,8 +320,11 @@ def specialisation_title(lq: pd.DataFrame, ctx, *, what: str) -> str:
 
 
 def employment_year(ctx) -> int:
-    """The latest year of BRES employment by section the shipped files give for this kind of area."""
-    return 2020 if (ctx.area.type == "lep" and ctx.vintage == 2021) or ctx.area.type == "ca" else 2017
+    """The latest year of BRES employment by section the shipped files give for this kind of area: 2020 where
+    the type has its own published rows (LEPs on their 2021 boundaries, combined authorities), else 2017, the
+    last year of the district file."""
+    own = ctx.kind.datasets
+    return 2020 if ("bres-lep" in own and ctx.vintage == 2021) or "bres-ca" in own else 2017
 
 
 def shift_share_title(ss: pd.DataFrame, ctx) -> str:
@@ -305,6 +435,8 @@ STATUSES = ("better than England", "similar to England", "worse than England")
 def status_counts(card: pd.DataFrame) -> pd.DataFrame:
     """How many indicators of each foundation are better than, similar to or worse than England."""
     c = card[card["status"].isin(STATUSES)].groupby(["foundation", "status"], sort=False).size()
+    if c.empty:
+        raise NoDataError("no indicator has a value to compare with England.")
     out = c.rename("count").reset_index()
     out["label"] = out["foundation"] + ": " + out["status"].str.replace(" England", "", regex=False)
     return provenance.combine(out, card)
@@ -322,7 +454,10 @@ def monitoring_baseline(ctx, card: pd.DataFrame) -> pd.DataFrame:
     """The scorecard frozen to its latest year; in a pack it is also written as ``monitoring-baseline.csv``."""
     from .indicators import scorecard
 
-    year = int(pd.to_numeric(card["year"], errors="coerce").max())
+    year = pd.to_numeric(card["year"], errors="coerce").max()
+    if pd.isna(year):
+        raise NoDataError("no indicator of the scorecard has a value for the area, so there is nothing to freeze.")
+    year = int(year)
     if ctx.pack_dir is not None:
         return scorecard.monitoring_baseline(ctx.area, vintage=ctx.vintage, year=year,
                                              path=ctx.pack_dir / "monitoring-baseline.csv")

@@ -9,14 +9,14 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import shared_file
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
+from conftest import shared_file
 from evidence import catalogue, config, geography
 from evidence.cli import main
-from evidence.errors import AggregationError, GeographyError, SchemaError, UnknownAreaError
+from evidence.errors import AggregationError, AmbiguousAreaError, GeographyError, SchemaError, UnknownAreaError
 
 SEVEN = {"E07000192", "E07000193", "E07000194", "E07000199", "E07000234", "E07000236", "E07000239"}
 ARC_LEPS = ("Oxfordshire", "Buckinghamshire Thames Valley", "South East Midlands",
@@ -359,14 +359,34 @@ def test_region_of():
     ("Hull and East Riding", 2021, "E37000061"), ("Buckinghamshire Thames Valley", 2021, "E37000043"),
     ("York and North Yorkshire", 2021, "E37000058"), ("Oxford-Cambridge Arc", 2021, "GRP-OXCAM"),
     ("Oxford–Cambridge Arc", 2021, "GRP-OXCAM"), ("OXFORD CAMBRIDGE ARC", 2017, "GRP-OXCAM"),
-    ("ca:West Midlands", 2021, "E47000007"), ("West Midlands", 2021, "E12000005"),
-    ("Greater Manchester Combined Authority", 2021, "E47000001"), ("Greater Manchester", 2021, "E37000015"),
+    ("ca:West Midlands", 2021, "E47000007"), ("region:West Midlands", 2021, "E12000005"),
+    ("Greater Manchester Combined Authority", 2021, "E47000001"), ("lep:Greater Manchester", 2021, "E37000015"),
+    ("Greater Manchester LEP", 2021, "E37000015"), ("Blackpool", 2021, "E06000009"), ("itl3:Blackpool", 2021, "TLD42"),
+    ("Lancashire", 2021, "E37000019"), ("Northern Powerhouse", 2021, "GRP-NPH"),
+    ("Midlands Engine", 2021, "GRP-MIDENG"),
     ("lad:Buckinghamshire", 2021, "E06000060"), ("Cherwell", 2021, "E07000177"), ("Gateshead", 2021, "E08000037"),
     ("Shepway", 2021, "E07000112"), ("E07000004", 2021, "E07000004"), ("TLJ1", 2021, "TLJ1"),
     ("Kingston upon Hull, City of", 2021, "E06000010"), ("st. albans", 2021, "E07000240"),
 ])
 def test_resolve(query, vintage, code):
     assert geography.resolve(query, vintage=vintage).code == code
+
+
+@pytest.mark.parametrize("name, codes", [
+    ("Greater Manchester", {"E37000015", "E47000001", "TLD3"}),
+    ("West Midlands", {"E12000005", "E47000007", "TLG3"}),
+    ("North East", {"E37000025", "E12000001", "E47000014"}),
+    ("Dorset", {"E37000009", "E06000059", "TLK64"}),
+])
+def test_a_name_shared_by_types_is_ambiguous(name, codes):
+    with pytest.raises(AmbiguousAreaError) as exc:
+        geography.resolve(name)
+    listed = " ".join(exc.value.suggestions)
+    assert {c for c in codes if c in listed} == codes
+    assert "--type" in str(exc.value)
+    first = sorted(codes)[0]
+    typ = next(s for s in exc.value.suggestions if first in s).rsplit(", ", 1)[1].rstrip(")")
+    assert geography.resolve(name, type=typ).code == first
 
 
 def test_resolve_ambiguous_and_unknown():

@@ -230,15 +230,17 @@ def compute(name: str, areas: Sequence[str | geography.Area], *, vintage: int = 
 
 def rank_among(name: str, *, year: int, vintage: int = geography.DEFAULT_VINTAGE, type: str = "lep",
                partial: str = "exclude") -> pd.DataFrame:
-    """Rank every LEP (or CA) of a vintage on an indicator in ``year``: rank 1 is the best where the
-    indicator has a polarity (highest otherwise). Missing values are unranked."""
+    """Rank every area of a type (:func:`evidence.geography.comparison_set`: the LEPs of a vintage, the
+    combined authorities, England's districts, the regions, an ITL level) on an indicator in ``year``: rank 1
+    is the best where the indicator has a polarity (highest otherwise). Missing values are unranked.
+    ``df.attrs["among"]`` names the set ("LEPs (2021 geography)")."""
     return memo.cached("indicator-ranks", (name, year, vintage, type, partial),
                        lambda: _rank_among(name, year=year, vintage=vintage, type=type, partial=partial))
 
 
 def _rank_among(name: str, *, year: int, vintage: int, type: str, partial: str) -> pd.DataFrame:
     ind = get_indicator(name)
-    codes = list(geography.areas(type=type, vintage=vintage)["area_code"])
+    codes = geography.comparison_set(type, vintage=vintage)
     members, _ = membership_table(codes, vintage=vintage, partial=partial)
     out = ind.compute(members)
     out = out[out["year"] == year].copy()
@@ -248,7 +250,9 @@ def _rank_among(name: str, *, year: int, vintage: int, type: str, partial: str) 
     res = _finish(out, ind, (year, year))
     res["rank"] = res["value"].rank(ascending=ascending, method="min").astype("Int64")
     res["of"] = int(res["value"].notna().sum())
-    return provenance.combine(res.sort_values("rank", na_position="last").reset_index(drop=True), out)
+    res = provenance.combine(res.sort_values("rank", na_position="last").reset_index(drop=True), out)
+    res.attrs["among"] = geography.type_label(type, vintage=vintage)
+    return res
 
 
 __all__ = ["INDICATORS", "Indicator", "compute", "rank_among", "membership_table", "lep_codes", "get_indicator"]

@@ -1,5 +1,5 @@
-"""Comparators: rank an indicator across all LEPs (or combined authorities) of a vintage, and find an area's
-nearest statistical neighbours.
+"""Comparators: rank an indicator across a comparison set (the LEPs of a vintage, the combined authorities,
+England's districts, the regions, an ITL level), and find an area's nearest statistical neighbours.
 
 Indicators
 ----------
@@ -24,8 +24,9 @@ needs it.
 
 Nearest neighbours: the method
 ------------------------------
-1. Take the comparison set: the 38 LEPs of ``vintage`` (or every combined authority), each as the sum of
-   its member LADs.
+1. Take the comparison set of the area's type (:mod:`evidence.areatypes`): the 38 LEPs of ``vintage``, the
+   combined authorities, England's 296 districts, the regions or an ITL level, each as the sum of its member
+   LADs. A grouping is placed among the LEPs.
 2. Compute each indicator for every member of the set in ``year``. ``population`` enters as its natural
    logarithm: areas' populations span two orders of magnitude, and on the raw scale London alone would
    dominate the z-scores.
@@ -55,8 +56,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import geography, memo, provenance
-from ..errors import EvidenceError, InvalidArgumentError, UnknownAreaError, UnknownDatasetError
+from .. import areatypes, geography, memo, provenance
+from ..errors import InvalidArgumentError, NoDataError, UnknownDatasetError
 from ..sources import get, ons_gva
 from . import area as area_ind
 from .sectors import gva_shares
@@ -130,14 +131,25 @@ def get_comparator(name: str) -> Comparator:
 
 
 def _codes(type: str, vintage: int) -> list[str]:
-    if type not in ("lep", "ca"):
-        raise InvalidArgumentError(f"type must be 'lep' or 'ca', not {type!r}.")
-    return list(geography.areas(type=type, vintage=vintage)["area_code"])
+    if areatypes.get(type).neighbours_among != type:
+        sets = sorted({t.neighbours_among for t in areatypes.AREA_TYPES.values() if t.neighbours_among})
+        raise InvalidArgumentError(f"{type!r} is not a comparison set; use one of {sets}.")
+    return geography.comparison_set(type, vintage=vintage)
 
 
 def _names(type: str, vintage: int) -> dict[str, str]:
     a = geography.areas(type=type, vintage=vintage)
     return dict(zip(a["area_code"], a["area_name"], strict=True))
+
+
+def _target_row(a: geography.Area, indicators: Sequence[str], year: int, vintage: int) -> pd.Series:
+    """The indicators for an area outside the comparison set (a grouping among the LEPs)."""
+    cols = {}
+    for name in indicators:
+        out = get_comparator(name).compute([a.code], year, vintage)
+        hit = out[out["area_code"] == a.code]["value"]
+        cols[name] = float(hit.iloc[0]) if len(hit) and pd.notna(hit.iloc[0]) else np.nan
+    return pd.Series(cols, name=a.code, dtype=float)
 
 
 def values(indicators: Sequence[str], *, year: int, vintage: int = geography.DEFAULT_VINTAGE,
@@ -181,16 +193,20 @@ def rank(indicator: str, *, year: int, vintage: int = geography.DEFAULT_VINTAGE,
     out["rank"] = out["value"].rank(ascending=c.higher_is_better is False, method="min").astype("Int64")
     out["of"] = int(out["value"].notna().sum())
     out = out.sort_values(["rank", "area_code"], na_position="last").reset_index(drop=True)
-    return provenance.combine(out, table)
+    out = provenance.combine(out, table)
+    out.attrs["among"] = geography.type_label(type, vintage=vintage)
+    return out
 
 
-def standardise(table: pd.DataFrame, *, log: Sequence[str] = ()) -> pd.DataFrame:
+def standardise(table: pd.DataFrame, *, log: Sequence[str] = (), reference: Sequence[str] | None = None
+                ) -> pd.DataFrame:
     """Z-scores of each column of a wide area x indicator table (columns in ``log`` logged first).
 
     .. math:: z_{ai} = (x_{ai} - \\bar x_i) / \\sigma_i
 
-    with the population standard deviation (ddof = 0) over the areas with a value. A column with no spread
-    is all zero.
+    with the population standard deviation (ddof = 0) over the areas with a value, or over the rows
+    ``reference`` only (the comparison set, when the table also holds an area from outside it). A column
+    with no spread is all zero.
 
     >>> t = pd.DataFrame({"x": [1.0, 2.0, 3.0]}, index=["A", "B", "C"])
     >>> standardise(t)["x"].round(4).tolist()
@@ -201,8 +217,9 @@ def standardise(table: pd.DataFrame, *, log: Sequence[str] = ()) -> pd.DataFrame
         if (t[c] <= 0).any():
             raise InvalidArgumentError(f"{c} has values <= 0 and cannot be logged.")
         t[c] = np.log(t[c])
-    sd = t.std(ddof=0).replace(0.0, np.nan)
-    return ((t - t.mean()) / sd).fillna({c: 0.0 for c in t.columns if pd.isna(sd[c])})
+    ref = t if reference is None else t.loc[list(reference)]
+    sd = ref.std(ddof=0).replace(0.0, np.nan)
+    return ((t - ref.mean()) / sd).fillna({c: 0.0 for c in t.columns if pd.isna(sd[c])})
 
 
 def distances(z: pd.DataFrame, target: str, *, weights: Mapping[str, float] | None = None) -> pd.DataFrame:
@@ -247,17 +264,27 @@ def _latest_year(indicators: Sequence[str]) -> int:
 
 def nearest_neighbours(area: str | geography.Area, *, vintage: int = geography.DEFAULT_VINTAGE, k: int = 5,
                        indicators: Sequence[str] = DEFAULT_NEIGHBOUR_INDICATORS, year: int | None = None,
-                       weights: Mapping[str, float] | None = None, type: str = "lep") -> pd.DataFrame:
-    """An area's ``k`` nearest statistical neighbours among the LEPs of ``vintage`` (or the combined
-    authorities), on standardised ``indicators`` in ``year`` (default: the latest year all of them have).
-    The method is in the module docstring.
+                       weights: Mapping[str, float] | None = None, type: str | None = None) -> pd.DataFrame:
+    """An area's ``k`` nearest statistical neighbours among the areas of its comparison set (see
+    :mod:`evidence.areatypes`: LEPs of ``vintage`` for a LEP or a grouping, combined authorities for a CA,
+    England's districts for a district, regions for a region, its own level for an ITL area; ``type=``
+    chooses another), on standardised ``indicators`` in ``year`` (default: the latest year all of them have).
+    An area outside the set (a grouping) is standardised with the set's means and deviations. The method is in
+    the module docstring.
 
     Returns
     -------
     DataFrame
         ``rank, area_code, area_name, distance, indicators_used`` and one column per indicator (its raw
         value), sorted by distance, the area itself excluded. ``df.attrs["target"]`` holds the area's own
-        values, ``df.attrs["method"]`` a one-line description, and ``df.attrs["caveats"]`` the notes.
+        values, ``df.attrs["method"]`` a one-line description, ``df.attrs["among"]`` the comparison set, and
+        ``df.attrs["caveats"]`` the notes.
+
+    Raises
+    ------
+    NoDataError
+        The area's type has no comparison set (a country), or the area has no value for any indicator (an
+        area outside England, whose districts the sources do not cover).
 
     Examples
     --------
@@ -270,33 +297,41 @@ def nearest_neighbours(area: str | geography.Area, *, vintage: int = geography.D
         raise InvalidArgumentError("give at least one indicator.")
     for name in indicators:
         get_comparator(name)
-    a = geography.resolve(area, vintage=vintage, type=type)
-    codes = _codes(type, vintage)
-    if a.code not in codes:
-        raise UnknownAreaError(str(area), [], kind=f"{type} of vintage {vintage}")
+    a = area if isinstance(area, geography.Area) else geography.resolve(area, vintage=vintage)
+    among = type or areatypes.get(a.type).neighbours_among
+    if among is None:
+        raise NoDataError(f"{a.name} is a {areatypes.get(a.type).label}: it has no set of comparable areas to "
+                          "draw statistical neighbours from.")
+    codes = _codes(among, vintage)
     year = _latest_year(indicators) if year is None else year
-    table = values(indicators, year=year, vintage=vintage, type=type)
+    table = values(indicators, year=year, vintage=vintage, type=among)
+    if a.code not in codes:
+        table = pd.concat([table, _target_row(a, indicators, year, vintage).to_frame().T])
+        table.index.name = "area_code"
     if table.loc[a.code].isna().all():
-        raise EvidenceError(f"{a.name} has no value for any of {indicators} in {year}.")
-    z = standardise(table, log=[c for c in indicators if get_comparator(c).log])
+        raise NoDataError(f"{a.name} has no value for any of {', '.join(indicators)} in {year}: the district "
+                          "figures they are built from cover England only.")
+    z = standardise(table, log=[c for c in indicators if get_comparator(c).log], reference=codes)
     d = distances(z, a.code, weights=weights)
-    names = _names(type, vintage)
+    names = _names(among, vintage)
     out = d.head(k).copy()
     out.insert(0, "rank", range(1, len(out) + 1))
     out.insert(2, "area_name", out["area_code"].map(names))
     out = out.join(table, on="area_code")
-    caveats = [f"Nearest neighbours among the {len(codes)} {'LEPs' if type == 'lep' else 'combined authorities'} "
-               f"of the {vintage} vintage in {year}, on z-scores of {', '.join(indicators)} "
-               f"({'equal weights' if weights is None else 'weights ' + str(dict(weights))})."]
-    missing = table.isna().any(axis=1)
+    label = geography.type_label(among, vintage=vintage)
+    caveats = [f"Nearest neighbours among the {len(codes)} {label} in {year}, on z-scores of "
+               f"{', '.join(indicators)} ({'equal weights' if weights is None else 'weights ' + str(dict(weights))})"
+               + ("" if a.code in codes else f"; {a.name} is not one of them and is placed among them") + "."]
+    missing = table.loc[codes].isna().any(axis=1)
     if missing.any():
         caveats.append("Missing values (left out of those pairs' distances): "
                        + "; ".join(f"{names[c]} ({', '.join(table.columns[table.loc[c].isna()])})"
-                                   for c in table.index[missing]) + ".")
+                                   for c in missing.index[missing]) + ".")
     caveats += [get_comparator(c).note for c in indicators if get_comparator(c).note]
     provenance.combine(out, table)
     out.attrs["target"] = {"area_code": a.code, "area_name": a.name, "year": year, **table.loc[a.code].to_dict()}
     out.attrs["method"] = "weighted Euclidean distance on z-scores (log population), area excluded"
+    out.attrs["among"] = label
     out.attrs["caveats"] = caveats
     return out
 

@@ -10,10 +10,12 @@ grouped by foundation:
 ``england_value``, ``uk_value``
     The comparators for the same year: the source's published England / UK figures where it has them,
     otherwise England's 296 LADs aggregated by the same method (UK: published only).
-``rank``, ``of``
-    The rank among the LEPs of the vintage with a value that year, 1 = best given the polarity (1 =
-    highest for neutral metrics); ties share the better rank. An area that is not one of those LEPs gets
-    the rank it would take among them. Values of a containing area are not ranked.
+``rank``, ``of``, ``ranked_among``
+    The rank among the areas of the area's comparison set with a value that year (:mod:`evidence.areatypes`:
+    the LEPs of the vintage for a LEP or a grouping, the combined authorities for a CA, England's districts
+    for a district...), 1 = best given the polarity (1 = highest for neutral metrics); ties share the better
+    rank. ``ranked_among`` names the set. An area that is not one of the set gets the rank it would take among
+    them. Values of a containing area are not ranked.
 ``trend_5y``, ``trend_period``, ``trend_basis``
     The change over five years (``trend_period``, e.g. ``2018-2023``), or over the longest span the
     series allows within five years, as a % change (levels) or a difference (rates: percentage points).
@@ -48,9 +50,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__, geography, provenance
+from .. import __version__, areatypes, geography, provenance
 from ..errors import EvidenceError, SchemaError
-from .area import lep_codes
 from .foundations import ENGLAND_CODE, UK_CODES, Metric, _Context, compute, foundation_map, shared_context
 
 SIMILAR_BAND = 0.02
@@ -61,7 +62,7 @@ STATUS_RULE = ("similar to England if England lies inside the area's 95% confide
                f"counts compare 5-year % growth, similar within {TREND_BAND_PP:g} percentage point")
 COLUMNS = ["foundation", "indicator", "title", "unit", "polarity", "period", "year", "value", "lci_95", "uci_95",
            "england_value", "uk_value", "rank", "of", "trend_5y", "trend_period", "trend_basis",
-           "england_trend_5y", "compare", "status", "aggregation", "method", "source", "note"]
+           "england_trend_5y", "compare", "status", "aggregation", "method", "source", "note", "ranked_among"]
 BASELINE_KIND = "LIS Evidence monitoring baseline"
 
 
@@ -200,7 +201,7 @@ def _blank_row(foundation: str, metric: Metric | None, note: str) -> dict:
 
 
 def _metric_row(metric: Metric, df: pd.DataFrame, area: geography.Area, leps: list[str], year: int | None,
-                band: float) -> dict:
+                band: float, among: str = "LEPs") -> dict:
     series = _series(df)
     rows = df[df["area_code"] == area.code].sort_values("year")
     have = rows[rows["value"].notna() & ((rows["year"] <= year) if year is not None else True)]
@@ -243,6 +244,8 @@ def _metric_row(metric: Metric, df: pd.DataFrame, area: geography.Area, leps: li
                                uci=r["uci_95"], band=band)
     if r["aggregation"] == "containing_area":
         notes.append("not ranked: the value is that of a larger area")
+    elif not leps:
+        notes.append("not ranked: no comparison set for this kind of area")
     else:
         lep_rows = df[df["area_code"].isin(leps)]
         if metric.compare == "trend":
@@ -257,10 +260,11 @@ def _metric_row(metric: Metric, df: pd.DataFrame, area: geography.Area, leps: li
             others = lep_rows[lep_rows["year"] == y]["value"]
             rk, of = rank_among(r["value"], others, polarity=metric.polarity)
         row["rank"], row["of"] = rk, of
+        row["ranked_among"] = among
         if area.code not in leps and rk is not None:
-            notes.append(f"rank it would take among the {len(leps)} LEPs")
+            notes.append(f"rank it would take among the {len(leps)} {among}")
         if rk is not None and of < len(leps):
-            notes.append(f"{len(leps) - of} LEP(s) have no value for {r['period']}")
+            notes.append(f"{len(leps) - of} of the {among} have no value for {r['period']}")
     if metric.note:
         notes.append(metric.note)
     row["note"] = "; ".join(dict.fromkeys(notes))
@@ -312,8 +316,8 @@ def scorecards(areas: list[str | geography.Area], *, vintage: int = geography.DE
                ) -> dict[str, pd.DataFrame]:
     """The scorecards of several areas (keyed by area code), computing the LEPs' values once for all."""
     ctx = shared_context(vintage, partial)
-    leps = lep_codes(vintage)
-    resolved = [geography.resolve(x, vintage=vintage) for x in areas]
+    resolved = [x if isinstance(x, geography.Area) else geography.resolve(x, vintage=vintage) for x in areas]
+    peers = {a.code: peer_set(a, vintage) for a in resolved}
     for a in resolved:
         if a.code == ENGLAND_CODE:
             raise EvidenceError("the scorecard compares an area with England; give a LEP, combined authority, "
@@ -329,13 +333,14 @@ def scorecards(areas: list[str | geography.Area], *, vintage: int = geography.DE
             continue
         for m in metrics:
             for a in resolved:
+                codes, among = peers[a.code]
                 try:
-                    df = _frame(ctx, m, a, leps)
+                    df = _frame(ctx, m, a, codes)
                 except EvidenceError as exc:
                     rows[a.code].append(_blank_row(foundation, m, f"cannot be computed: {exc}"))
                     continue
                 frames[a.code].append(df)
-                rows[a.code].append(_metric_row(m, df, a, leps, year, band))
+                rows[a.code].append(_metric_row(m, df, a, codes, year, band, among))
     out = {}
     for a in resolved:
         sc = pd.DataFrame(rows[a.code], columns=COLUMNS)
@@ -349,8 +354,21 @@ def scorecards(areas: list[str | geography.Area], *, vintage: int = geography.DE
     return out
 
 
+def peer_set(a: geography.Area, vintage: int) -> tuple[list[str], str]:
+    """The codes an area is ranked among on the scorecard, and their name ("LEPs (2021 geography)"): its
+    type's own comparison set (:mod:`evidence.areatypes`); none for a country."""
+    sets = areatypes.get(a.type).rank_among
+    if not sets:
+        return [], ""
+    return geography.comparison_set(sets[0], vintage=vintage), geography.type_label(sets[0], vintage=vintage)
+
+
 def _frame(ctx: _Context, metric: Metric, a: geography.Area, leps: list[str]) -> pd.DataFrame:
-    """The metric for the LEPs, England and the UK (shared by every scorecard of the context), plus ``a``."""
+    """The metric for the comparison set, England and the UK (shared by every scorecard of the context), plus
+    ``a``."""
+    if not leps:
+        return compute(metric.id, [a.code], vintage=ctx.vintage, comparators=("England", "UK"), partial=ctx.partial,
+                       _ctx=ctx)
     base = compute(metric.id, leps, vintage=ctx.vintage, comparators=("England", "UK"), partial=ctx.partial,
                    _ctx=ctx)
     if a.code in leps:
