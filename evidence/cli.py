@@ -101,8 +101,8 @@ def cmd_build(args) -> int:
         areas = geography.comparison_set(kind, vintage=args.vintage) if kind == "lad" else \
             list(geography.areas(type=kind, vintage=args.vintage)["area_code"])
     else:
-        # resolved here so that --type applies and an ambiguous name fails before any build starts
-        areas = [geography.resolve(a, vintage=args.vintage, type=args.type).code for a in args.areas]
+        # "ca:Greater Manchester": the type travels with the name, and a name that fails fails its own build only
+        areas = [f"{args.type}:{a}" if args.type else a for a in args.areas]
     if args.scheduler:
         from .cluster import dask_client, describe
 
