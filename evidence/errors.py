@@ -97,3 +97,9 @@ class MissingDependencyError(EvidenceError, ImportError):
 class SchedulerError(EvidenceError, ConnectionError):
     """A Dask scheduler could not be reached (``evidence build --scheduler ADDRESS``) or a local cluster could
     not be started (``--scheduler local``)."""
+
+
+class PackFolderError(EvidenceError):
+    """A pack cannot be written to its folder: the folder holds another area's pack, files that no build wrote,
+    or something that is not a pack at all. The message names the folder, what is in it and what to do."""
+

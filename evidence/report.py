@@ -1,12 +1,12 @@
-"""Evidence packs: everything a LEP board receives for one area, written to ``reports/<area-slug>/``.
+"""Evidence packs: everything a LEP board receives for one area, written to ``reports/<name>/`` (:func:`pack_folder`).
 
 ``build_pack`` runs every theme notebook in ``notebooks/`` with papermill for the area and assembles:
 
 - ``notebooks/``: the executed notebooks;
-- ``<slug>.html``: one self-contained HTML report (code hidden, a table of contents, the parameters and data
+- ``<name>.html``: one self-contained HTML report (code hidden, a table of contents, the parameters and data
   releases listed at the top), made with nbconvert;
 - ``charts/``: every chart as PNG (200 dpi) and SVG;
-- ``<slug>-evidence.xlsx``: one formatted sheet per table (units in headers, frozen header row, number
+- ``<name>-evidence.xlsx``: one formatted sheet per table (units in headers, frozen header row, number
   formats) plus a Sources sheet, written with openpyxl;
 - ``pack.json``: the parameters, the tables and charts, the caveats and every data release used.
 
@@ -17,6 +17,9 @@ processes or on any ``concurrent.futures`` executor, such as a Dask cluster's (:
 from __future__ import annotations
 
 import atexit
+import collections
+import functools
+import hashlib
 import json
 import multiprocessing.util
 import os
@@ -37,7 +40,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from . import __version__, config, frames, geography, provenance
-from .errors import EvidenceError
+from .errors import EvidenceError, PackFolderError
 from .notebook import PACK_DIR_ENV
 from .sources.base import read_parquet
 
@@ -45,7 +48,11 @@ NOTEBOOKS_ENV = "EVIDENCE_NOTEBOOKS"
 
 
 def slug(text: str) -> str:
-    """A folder name for an area: ``"Buckinghamshire Thames Valley"`` -> ``buckinghamshire-thames-valley``."""
+    """A folder name for an area: ``"Buckinghamshire Thames Valley"`` -> ``buckinghamshire-thames-valley``.
+
+    Only ASCII letters and digits survive, so the slug of a name written in another script is empty: use
+    :func:`pack_folder` for a pack's folder, never this alone.
+    """
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
@@ -63,10 +70,144 @@ def theme_notebooks(folder: Path | None = None) -> list[Path]:
     return found
 
 
+# ----------------------------------------------------------------------------------------------- folder names
+#: Area types whose member districts, and so whose packs, change with the LEP vintage.
+VINTAGE_TYPES = frozenset({"lep", "group"})
+#: Names under the output folder that are not packs.
+_RESERVED = frozenset({"logs"})
+_MAX_SLUG = 80  # a long user group name must still make a valid file name with the suffixes added to it
+
+
+def _code_slug(code: str) -> str:
+    return slug(code)[:_MAX_SLUG].strip("-") or "area-" + hashlib.sha1(code.encode()).hexdigest()[:10]
+
+
+def _base(name: str, code: str) -> str:
+    return slug(name)[:_MAX_SLUG].strip("-") or _code_slug(code)
+
+
+def _vintage_suffix(area_type: str, vintage: int | None) -> str:
+    if vintage is None or vintage == geography.DEFAULT_VINTAGE or area_type not in VINTAGE_TYPES:
+        return ""
+    return f"-{vintage}"
+
+
+def _registry_key() -> tuple:
+    """What the set of known areas depends on besides the toolkit's own tables: the user's grouping files."""
+    env = os.environ.get(geography.GROUPS_ENV, "")
+    stamps = []
+    for part in env.split(os.pathsep):
+        try:
+            stamps.append(Path(part.strip()).expanduser().stat().st_mtime_ns if part.strip() else None)
+        except OSError:
+            stamps.append(None)
+    return env, tuple(stamps)
+
+
+@functools.lru_cache(maxsize=8)
+def _pack_names(_key: tuple) -> tuple[dict[tuple, str], dict[str, tuple]]:
+    """The folder stem of every known area, and the area owning every folder name.
+
+    Stems are keyed by ``(type, code, vintage)`` for LEPs (a LEP's code and name vary with the vintage) and
+    ``(type, code, None)`` for other areas. A LEP keeps ``slug(name)``. Another area starts from its slug;
+    one whose slug is a LEP's, another area's or a reserved name gets ``-<type>``, and if that still clashes,
+    ``-<type>-<code>``. Every area is named from the full list at once, so the names do not depend on the
+    order in which packs are built.
+    """
+    known = [geography.areas(vintage=v).assign(vintage=v) for v in geography.VINTAGES]
+    known.append(geography.areas(type="lad").assign(vintage=None))
+    leps: dict[tuple[str, int], str] = {}
+    others: dict[tuple[str, str], str] = {}
+    for df in known:
+        for code, name, area_type, vintage in zip(df.area_code, df.area_name, df.area_type, df.vintage, strict=True):
+            if area_type == "lep":
+                leps[(code, vintage)] = _base(name, code)
+            else:
+                others.setdefault((area_type, code), _base(name, code))
+
+    def stem(area: tuple[str, str]) -> str:
+        base, (area_type, code) = others[area], area
+        return (base, f"{base}-{area_type}", f"{base}-{area_type}-{_code_slug(code)}")[level[area]]
+
+    lep_stems = set(leps.values())
+    counts = collections.Counter(others.values())
+    level = {a: int(b in lep_stems or b in _RESERVED or counts[b] > 1) for a, b in others.items()}
+    while True:
+        owners: dict[str, set[tuple]] = collections.defaultdict(set)
+        for name in _RESERVED:
+            owners[name].add(("reserved", name))
+        for (code, vintage), s in leps.items():
+            owners[s + _vintage_suffix("lep", vintage)].add(("lep", code))
+        for area in others:
+            vintages = geography.VINTAGES if area[0] in VINTAGE_TYPES else (None,)
+            for v in vintages:
+                owners[stem(area) + _vintage_suffix(area[0], v)].add(area)
+        bump = {a for o in owners.values() if len(o) > 1 for a in o if a in others and level[a] < 2}
+        if not bump:
+            break
+        for a in bump:
+            level[a] += 1
+    shared = {name: sorted(o) for name, o in owners.items() if len(o) > 1}
+    if shared:  # two LEPs of one vintage with one slug: no rule here may rename a LEP's folder
+        raise PackFolderError(f"areas share a pack folder name: {shared}; report this as a bug.")
+    stems = {("lep", code, vintage): s for (code, vintage), s in leps.items()}
+    stems.update({(t, code, None): stem((t, code)) for t, code in others})
+    return stems, {name: next(iter(o)) for name, o in owners.items()}
+
+
+def _pack_stem(area: geography.Area, vintage: int) -> str:
+    """The name of an area's pack folder without its vintage suffix; also the stem of its HTML and workbook."""
+    stems, owners = _pack_names(_registry_key())
+    found = stems.get((area.type, area.code, vintage if area.type == "lep" else None))
+    if found is not None:
+        return found
+    # not a listed area (a former district code, say): the code makes the name unique
+    base = _base(area.name, area.code)
+    found = base if area.type == "lep" else f"{base}-{area.type}-{_code_slug(area.code)}"
+    owner = owners.get(found + _vintage_suffix(area.type, vintage))
+    if owner is not None and owner != (area.type, area.code):
+        raise PackFolderError(f"the pack folder name {found!r} of {area.name} ({area.code}, {area.type}) is "
+                              f"already another area's ({owner[1]}, {owner[0]}); report this as a bug.")
+    return found
+
+
+def pack_name(area: geography.Area, vintage: int) -> str:
+    """The name of an area's pack folder: never empty, and never another area's (see :func:`pack_folder`)."""
+    return _pack_stem(area, vintage) + _vintage_suffix(area.type, vintage)
+
+
 def pack_folder(area: geography.Area, vintage: int, out: Path) -> Path:
-    """``reports/<area-slug>/``; packs of a non-default vintage get the vintage as a suffix."""
-    name = slug(area.name) + ("" if vintage == geography.DEFAULT_VINTAGE else f"-{vintage}")
-    return out / name
+    """``out/<name>/``: the folder of an area's pack, unique to the area (and to the vintage for LEPs and groups).
+
+    A LEP's folder is the slug of its name (``buckinghamshire-thames-valley``); any other area's is the slug of
+    its name (of its code if the name has no ASCII letters or digits), with ``-<type>`` added when a LEP or
+    another area has the same slug (``greater-manchester-ca``, ``buckinghamshire-lad``), and ``-<type>-<code>``
+    if that still clashes. LEPs and groupings, whose members change with the vintage, get ``-2017`` or
+    ``-2020`` at a vintage other than the default. Names are computed over every known area (all types, every
+    vintage, the user's groupings included), so they do not depend on which packs were built before.
+
+    Parameters
+    ----------
+    area : geography.Area
+        The resolved area.
+    vintage : int
+        The LEP vintage of the pack.
+    out : Path
+        The output folder.
+
+    Returns
+    -------
+    Path
+        ``out / pack_name(area, vintage)``.
+
+    Examples
+    --------
+    >>> pack_folder(geography.resolve("E47000001"), 2021, Path("reports")).as_posix()
+    'reports/greater-manchester-ca'
+    >>> pack_folder(geography.resolve("E37000015", vintage=2017), 2017, Path("reports")).as_posix()
+    'reports/greater-manchester-2017'
+    """
+    return Path(out) / pack_name(area, vintage)
 
 
 #: What every pack's notebooks import; a new kernel starts on it at once, and each area imports it again (free).
@@ -335,7 +476,7 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
 def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
                comparators: Sequence[str] = ("England", "UK"), out: Path | None = None,
                notebooks: Sequence[Path] | None = None, timings: dict | None = None) -> Path:
-    """Build one area's pack and return its folder.
+    """Build one area's pack and return its folder (:func:`pack_folder`).
 
     With ``timings`` (a dict), fill it with the seconds spent on each part of the build: ``kernel_start``,
     ``imports``, ``data_loading``, ``computing``, ``charting``, ``export`` (workbook, HTML and pack.json) and
@@ -353,12 +494,12 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
     tables = _tables(folder)
     sources = provenance.records([r for _, df, _ in tables for r in provenance.records(df)])
     caveats = geography.caveats(a, vintage=vintage)
-    name = slug(a.name)
+    name = _pack_stem(a, vintage)
     write_excel(tables, folder / f"{name}-evidence.xlsx")
     title = f"Local Industrial Strategy evidence: {a.name} ({vintage} geography)"
     write_html(executed, folder / f"{name}.html", title=title, params=params, sources=sources, caveats=caveats)
     manifest = {
-        "area": {"code": a.code, "name": a.name, "type": a.type},
+        "area": {"code": a.code, "name": a.name, "type": a.type, "vintage": vintage},
         "parameters": params,
         "toolkit_version": __version__,
         "built": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -380,9 +521,21 @@ def _summary(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}"
 
 
+def _log_stem(area: str, vintage: int) -> str:
+    """``<pack stem>-<vintage>``, unique to an area, its type and the vintage; ``unresolved-<query>-<vintage>``
+    for a name or code that does not resolve."""
+    try:
+        return f"{_pack_stem(geography.resolve(area, vintage=vintage), vintage)}-{vintage}"
+    except EvidenceError:
+        text = str(area)
+        return f"unresolved-{slug(text)[:_MAX_SLUG].strip('-') or hashlib.sha1(text.encode()).hexdigest()[:10]}" \
+               f"-{vintage}"
+
+
 def _log_failure(out: Path, area: str, vintage: int, trace: str, summary: str) -> str:
-    """Write a failed area's traceback to ``out/logs/<area>-<vintage>.log``; return the summary naming the log."""
-    log = out / "logs" / f"{slug(area)}-{vintage}.log"
+    """Write a failed area's traceback to ``out/logs/<area>-<vintage>.log`` (see :func:`_log_stem`); return the
+    summary naming the log."""
+    log = out / "logs" / f"{_log_stem(area, vintage)}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(trace)
     return f"{summary} (log: {log})"
