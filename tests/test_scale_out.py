@@ -129,9 +129,11 @@ def test_a_notebook_failing_on_a_worker_sends_back_its_executed_copy(offline, cl
     assert results["BTVLEP"] is None and (out / "buckinghamshire" / "pack.json").exists()
     error = results["OxLEP"]
     assert "EvidenceError: notebook 01-fails.ipynb failed" in error and "no pack for E37000053" in error
-    # the worker's temporary folder is replaced by the client's output folder in the message
-    executed = out / "oxfordshire" / "notebooks" / "01-fails.ipynb"
+    # the worker's temporary folder is replaced by the client's output folder in the message; a failed pack
+    # is not written, its executed notebook goes beside its log
+    executed = out / "logs" / "oxfordshire-2021" / "01-fails.ipynb"
     assert f"(executed copy: {executed})" in error and executed.exists()
+    assert not (out / "oxfordshire").exists()
     assert str(out) in (out / "logs" / "oxfordshire-2021.log").read_text()
 
 
