@@ -115,3 +115,15 @@ class MissingDependencyError(EvidenceError, ImportError):
 class SchedulerError(EvidenceError, ConnectionError):
     """A Dask scheduler could not be reached (``evidence build --scheduler ADDRESS``) or a local cluster could
     not be started (``--scheduler local``)."""
+
+
+class PackFolderError(EvidenceError):
+    """A pack cannot be written to its folder: the folder holds another area's pack, files that no build wrote,
+    or something that is not a pack at all. The message names the folder, what is in it and what to do."""
+
+
+class BuildInterrupted(KeyboardInterrupt):
+    """A pack build was stopped by SIGTERM or SIGINT; its temporary folders are already removed.
+
+    Not an ``EvidenceError``: like ``KeyboardInterrupt``, it must pass through the ``except Exception`` that lets
+    one failing area not stop the others."""

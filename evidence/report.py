@@ -1,14 +1,19 @@
-"""Evidence packs: everything a LEP board receives for one area, written to ``reports/<area-slug>/``.
+"""Evidence packs: everything a LEP board receives for one area, written to ``reports/<name>/``.
 
 ``build_pack`` runs every theme notebook in ``notebooks/`` with papermill for the area and assembles:
 
 - ``notebooks/``: the executed notebooks;
-- ``<slug>.html``: one self-contained HTML report (code hidden, a table of contents, the parameters and data
+- ``<name>.html``: one self-contained HTML report (code hidden, a table of contents, the parameters and data
   releases listed at the top), made with nbconvert;
 - ``charts/``: every chart as PNG (200 dpi) and SVG;
-- ``<slug>-evidence.xlsx``: one formatted sheet per table (units in headers, frozen header row, number
+- ``<name>-evidence.xlsx``: one formatted sheet per table (units in headers, frozen header row, number
   formats) plus a Sources sheet, written with openpyxl;
-- ``pack.json``: the parameters, the tables and charts, the caveats and every data release used.
+- ``pack.json``: the area, the parameters, the tables and charts, the caveats, every data release used and
+  every file of the pack.
+
+``<name>`` is unique to the area (:func:`pack_folder`). A pack is built in a temporary folder beside its own and
+renamed into place when complete, under a lock per pack; a build never replaces another area's pack or a
+folder that is not a pack (:class:`~evidence.errors.PackFolderError`).
 
 Two builds of a pack are byte-identical apart from their timestamps. ``build_many`` builds many areas in local
 processes or on any ``concurrent.futures`` executor, such as a Dask cluster's (:mod:`evidence.cluster`).
@@ -17,11 +22,19 @@ processes or on any ``concurrent.futures`` executor, such as a Dask cluster's (:
 from __future__ import annotations
 
 import atexit
+import collections
+import fcntl
+import functools
+import hashlib
 import json
+import logging
 import multiprocessing.util
 import os
 import re
+import secrets
 import shutil
+import signal
+import socket
 import tempfile
 import threading
 import time
@@ -37,7 +50,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from . import __version__, config, frames, geography, provenance
-from .errors import EvidenceError
+from .errors import BuildInterrupted, EvidenceError, PackFolderError
 from .notebook import PACK_DIR_ENV
 from .sources.base import read_parquet
 
@@ -45,7 +58,11 @@ NOTEBOOKS_ENV = "EVIDENCE_NOTEBOOKS"
 
 
 def slug(text: str) -> str:
-    """A folder name for an area: ``"Buckinghamshire Thames Valley"`` -> ``buckinghamshire-thames-valley``."""
+    """A folder name for an area: ``"Buckinghamshire Thames Valley"`` -> ``buckinghamshire-thames-valley``.
+
+    Only ASCII letters and digits survive, so the slug of a name written in another script is empty: use
+    :func:`pack_folder` for a pack's folder, never this alone.
+    """
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
@@ -63,10 +80,144 @@ def theme_notebooks(folder: Path | None = None) -> list[Path]:
     return found
 
 
+# ----------------------------------------------------------------------------------------------- folder names
+#: Area types whose member districts, and so whose packs, change with the LEP vintage.
+VINTAGE_TYPES = frozenset({"lep", "group"})
+#: Names under the output folder that are not packs.
+_RESERVED = frozenset({"logs"})
+_MAX_SLUG = 80  # a long user group name must still make a valid file name with the suffixes added to it
+
+
+def _code_slug(code: str) -> str:
+    return slug(code)[:_MAX_SLUG].strip("-") or "area-" + hashlib.sha1(code.encode()).hexdigest()[:10]
+
+
+def _base(name: str, code: str) -> str:
+    return slug(name)[:_MAX_SLUG].strip("-") or _code_slug(code)
+
+
+def _vintage_suffix(area_type: str, vintage: int | None) -> str:
+    if vintage is None or vintage == geography.DEFAULT_VINTAGE or area_type not in VINTAGE_TYPES:
+        return ""
+    return f"-{vintage}"
+
+
+def _registry_key() -> tuple:
+    """What the set of known areas depends on besides the toolkit's own tables: the user's grouping files."""
+    env = os.environ.get(geography.GROUPS_ENV, "")
+    stamps = []
+    for part in env.split(os.pathsep):
+        try:
+            stamps.append(Path(part.strip()).expanduser().stat().st_mtime_ns if part.strip() else None)
+        except OSError:
+            stamps.append(None)
+    return env, tuple(stamps)
+
+
+@functools.lru_cache(maxsize=8)
+def _pack_names(_key: tuple) -> tuple[dict[tuple, str], dict[str, tuple]]:
+    """The folder stem of every known area, and the area owning every folder name.
+
+    Stems are keyed by ``(type, code, vintage)`` for LEPs (a LEP's code and name vary with the vintage) and
+    ``(type, code, None)`` for other areas. A LEP keeps ``slug(name)``. Another area starts from its slug;
+    one whose slug is a LEP's, another area's or a reserved name gets ``-<type>``, and if that still clashes,
+    ``-<type>-<code>``. Every area is named from the full list at once, so the names do not depend on the
+    order in which packs are built.
+    """
+    known = [geography.areas(vintage=v).assign(vintage=v) for v in geography.VINTAGES]
+    known.append(geography.areas(type="lad").assign(vintage=None))
+    leps: dict[tuple[str, int], str] = {}
+    others: dict[tuple[str, str], str] = {}
+    for df in known:
+        for code, name, area_type, vintage in zip(df.area_code, df.area_name, df.area_type, df.vintage, strict=True):
+            if area_type == "lep":
+                leps[(code, vintage)] = _base(name, code)
+            else:
+                others.setdefault((area_type, code), _base(name, code))
+
+    def stem(area: tuple[str, str]) -> str:
+        base, (area_type, code) = others[area], area
+        return (base, f"{base}-{area_type}", f"{base}-{area_type}-{_code_slug(code)}")[level[area]]
+
+    lep_stems = set(leps.values())
+    counts = collections.Counter(others.values())
+    level = {a: int(b in lep_stems or b in _RESERVED or counts[b] > 1) for a, b in others.items()}
+    while True:
+        owners: dict[str, set[tuple]] = collections.defaultdict(set)
+        for name in _RESERVED:
+            owners[name].add(("reserved", name))
+        for (code, vintage), s in leps.items():
+            owners[s + _vintage_suffix("lep", vintage)].add(("lep", code))
+        for area in others:
+            vintages = geography.VINTAGES if area[0] in VINTAGE_TYPES else (None,)
+            for v in vintages:
+                owners[stem(area) + _vintage_suffix(area[0], v)].add(area)
+        bump = {a for o in owners.values() if len(o) > 1 for a in o if a in others and level[a] < 2}
+        if not bump:
+            break
+        for a in bump:
+            level[a] += 1
+    shared = {name: sorted(o) for name, o in owners.items() if len(o) > 1}
+    if shared:  # two LEPs of one vintage with one slug: no rule here may rename a LEP's folder
+        raise PackFolderError(f"areas share a pack folder name: {shared}; report this as a bug.")
+    stems = {("lep", code, vintage): s for (code, vintage), s in leps.items()}
+    stems.update({(t, code, None): stem((t, code)) for t, code in others})
+    return stems, {name: next(iter(o)) for name, o in owners.items()}
+
+
+def _pack_stem(area: geography.Area, vintage: int) -> str:
+    """The name of an area's pack folder without its vintage suffix; also the stem of its HTML and workbook."""
+    stems, owners = _pack_names(_registry_key())
+    found = stems.get((area.type, area.code, vintage if area.type == "lep" else None))
+    if found is not None:
+        return found
+    # not a listed area (a former district code, say): the code makes the name unique
+    base = _base(area.name, area.code)
+    found = base if area.type == "lep" else f"{base}-{area.type}-{_code_slug(area.code)}"
+    owner = owners.get(found + _vintage_suffix(area.type, vintage))
+    if owner is not None and owner != (area.type, area.code):
+        raise PackFolderError(f"the pack folder name {found!r} of {area.name} ({area.code}, {area.type}) is "
+                              f"already another area's ({owner[1]}, {owner[0]}); report this as a bug.")
+    return found
+
+
+def pack_name(area: geography.Area, vintage: int) -> str:
+    """The name of an area's pack folder: never empty, and never another area's (see :func:`pack_folder`)."""
+    return _pack_stem(area, vintage) + _vintage_suffix(area.type, vintage)
+
+
 def pack_folder(area: geography.Area, vintage: int, out: Path) -> Path:
-    """``reports/<area-slug>/``; packs of a non-default vintage get the vintage as a suffix."""
-    name = slug(area.name) + ("" if vintage == geography.DEFAULT_VINTAGE else f"-{vintage}")
-    return out / name
+    """``out/<name>/``: the folder of an area's pack, unique to the area (and to the vintage for LEPs and groups).
+
+    A LEP's folder is the slug of its name (``buckinghamshire-thames-valley``); any other area's is the slug of
+    its name (of its code if the name has no ASCII letters or digits), with ``-<type>`` added when a LEP or
+    another area has the same slug (``greater-manchester-ca``, ``buckinghamshire-lad``), and ``-<type>-<code>``
+    if that still clashes. LEPs and groupings, whose members change with the vintage, get ``-2017`` or
+    ``-2020`` at a vintage other than the default. Names are computed over every known area (all types, every
+    vintage, the user's groupings included), so they do not depend on which packs were built before.
+
+    Parameters
+    ----------
+    area : geography.Area
+        The resolved area.
+    vintage : int
+        The LEP vintage of the pack.
+    out : Path
+        The output folder.
+
+    Returns
+    -------
+    Path
+        ``out / pack_name(area, vintage)``.
+
+    Examples
+    --------
+    >>> pack_folder(geography.resolve("E47000001"), 2021, Path("reports")).as_posix()
+    'reports/greater-manchester-ca'
+    >>> pack_folder(geography.resolve("E37000015", vintage=2017), 2017, Path("reports")).as_posix()
+    'reports/greater-manchester-2017'
+    """
+    return Path(out) / pack_name(area, vintage)
 
 
 #: What every pack's notebooks import; a new kernel starts on it at once, and each area imports it again (free).
@@ -173,10 +324,32 @@ def _parameterize(path: Path, params: dict):
     return nb
 
 
+@functools.cache
+def _client_class():
+    """nbclient's ``NotebookClient`` for a kernel and client that the builder owns (see :func:`_kernel`).
+
+    nbclient's own setup would add asyncio handlers for SIGINT and SIGTERM while a notebook runs, which only
+    clean up its kernel, and restore the default handlers when the notebook ends: the signals that stop a build
+    would be lost, and :class:`_Interruptible` removed.
+    """
+    from contextlib import asynccontextmanager
+
+    from nbclient import NotebookClient
+
+    class Client(NotebookClient):
+        @asynccontextmanager
+        async def async_setup_kernel(self, **kwargs):
+            yield
+
+    return Client
+
+
 def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout: int = 900,
-                   timings: dict | None = None) -> list[Path]:
+                   timings: dict | None = None, failed_dir: Path | None = None) -> list[Path]:
     """Inject ``params`` with papermill and execute every notebook in this process's kernel (kept warm across
-    areas, see :func:`_kernel`); write each executed notebook to ``folder/notebooks``.
+    areas, see :func:`_kernel`); write each executed notebook to ``folder/notebooks`` (the kernel writes the
+    tables and charts to ``folder`` too), and the executed copy of a notebook that fails to ``failed_dir``
+    (default: beside the others).
 
     With ``timings``, add the seconds spent starting the kernel (0 when it was warm), preparing it for the area
     (importing the toolkit in a new kernel), and (from :mod:`evidence.timing` in the kernel) loading data,
@@ -185,7 +358,6 @@ def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout
     kernel, new = _kernel(str(notebooks[0].parent), timeout)
     t1 = time.perf_counter()
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     out_dir = folder / "notebooks"
@@ -202,13 +374,16 @@ def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout
         t2 = time.perf_counter()
         for path in notebooks:
             nb = _parameterize(path, params)
-            client = NotebookClient(nb, km=kernel.km, timeout=timeout, kernel_name="python3", allow_errors=False,
+            client = _client_class()(nb, km=kernel.km, timeout=timeout, kernel_name="python3", allow_errors=False,
                                     record_timing=False)
             client.kc = kernel.kc
             target = out_dir / path.name
             try:
                 client.execute()
             except CellExecutionError as exc:
+                if failed_dir is not None:
+                    failed_dir.mkdir(parents=True, exist_ok=True)
+                    target = failed_dir / path.name
                 nbformat.write(nb, target)
                 last = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines()[-1]
                 raise EvidenceError(f"notebook {path.name} failed for {params.get('area')}: {last} "
@@ -332,43 +507,282 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
     path.write_text(body, encoding="utf-8")
 
 
+# ----------------------------------------------------------------------------------------------- safe writing
+_LOG = logging.getLogger(__name__)
+_TEMP = re.compile(r"^\.(?P<name>[a-z0-9-]+)\.(?P<kind>building|old)-(?P<host>[a-z0-9-]+)-(?P<pid>\d+)-[0-9a-f]+$")
+
+
+def _host() -> str:
+    return slug(socket.gethostname())[:40] or "host"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _temp_path(out: Path, name: str, kind: str) -> Path:
+    """``out/.<name>.<kind>-<host>-<pid>-<random>``: hidden, so never taken for a pack, and naming the process
+    that made it, so that a later build can tell when it was left behind."""
+    return out / f".{name}.{kind}-{_host()}-{os.getpid()}-{secrets.token_hex(6)}"
+
+
+def _lock(out: Path, name: str, *, wait: bool = True):
+    """Hold ``out/.<name>.lock`` (``flock``); return the open file, or None if ``wait`` is false and it is held.
+
+    The lock file stays after the build: deleting it would let two builds hold different files of one name.
+    """
+    fh = open(out / f".{name}.lock", "a")  # noqa: SIM115 (held open until the build ends)
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                fh.close()
+                return None
+            _LOG.info("waiting for another build of %s to finish (lock: %s)", out / name, fh.name)
+            fcntl.flock(fh, fcntl.LOCK_EX)
+    except BaseException:
+        fh.close()
+        raise
+    return fh
+
+
+def _sweep(out: Path, held: str) -> None:
+    """Clear what builds killed on this machine (SIGKILL, power cut) left in ``out``: their temporary folders.
+
+    A folder is cleared only if its name is a builder's temporary name, its process is gone, and no build of
+    that pack is running (``held`` is the pack whose lock the caller holds). An earlier pack set aside by a
+    build killed between its two renames is put back if nothing replaced it.
+    """
+    host = _host()
+    for path in sorted(out.iterdir()):
+        m = _TEMP.match(path.name)
+        if not m or m["host"] != host or _alive(int(m["pid"])) or path.is_symlink() or not path.is_dir():
+            continue
+        fh = None if m["name"] == held else _lock(out, m["name"], wait=False)
+        if fh is None and m["name"] != held:
+            continue
+        try:
+            target = out / m["name"]
+            if m["kind"] == "old" and not target.exists() and not target.is_symlink():
+                os.rename(path, target)
+            else:
+                shutil.rmtree(path)
+        finally:
+            if fh is not None:
+                fh.close()
+
+
+def _manifest(folder: Path) -> dict | None:
+    try:
+        manifest = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
+        area = manifest["area"]
+        return {"code": area["code"], "name": area.get("name", area["code"]), "type": area["type"],
+                "vintage": int(area.get("vintage", manifest["parameters"]["vintage"])),
+                "files": manifest.get("files")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _check_target(folder: Path, area: geography.Area, vintage: int) -> None:
+    """Refuse to replace ``folder`` unless it is missing, empty, or this area's own pack and nothing else."""
+    what = f"{area.name} ({area.code}, {area.type}, {vintage} geography)"
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise PackFolderError(f"{folder} is {'a symbolic link' if folder.is_symlink() else 'a file'}, not a pack "
+                              f"folder; the pack of {what} cannot be written there. Move it away or build into "
+                              "another folder (--out).")
+    if not folder.exists() or not any(folder.iterdir()):
+        return
+    owner = _manifest(folder)
+    if owner is None:
+        raise PackFolderError(f"{folder} is not empty and is not an evidence pack (it has no readable pack.json), "
+                              f"so the pack of {what} will not replace it. Move or delete that folder, or build "
+                              "into another folder (--out).")
+    same = owner["code"] == area.code and owner["type"] == area.type and (
+        owner["vintage"] == vintage or area.type not in VINTAGE_TYPES)
+    if not same:
+        raise PackFolderError(f"{folder} holds the pack of {owner['name']} ({owner['code']}, {owner['type']}, "
+                              f"{owner['vintage']} geography), so the pack of {what} will not replace it (it was "
+                              "probably built by an earlier version that named folders differently). Move or "
+                              "delete that folder, or build into another folder (--out).")
+    if owner["files"] is not None:
+        extra = sorted({p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()}
+                       - set(owner["files"]) - {"pack.json"})
+        if extra:
+            listed = ", ".join(extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
+            raise PackFolderError(f"{folder}, the pack of {what}, also holds files that no build wrote ({listed}); "
+                                  "a new build would delete them. Move them out of the folder and build again.")
+
+
+class _PackSlot:
+    """Where a build writes: a temporary folder beside the pack's, swapped in by :meth:`commit`.
+
+    Entering takes the pack's lock (waiting for another build of the same pack to finish), clears what killed
+    builds left behind, checks that the pack's folder may be replaced and makes the temporary folder. Leaving
+    without a commit deletes the temporary folder, so a failed or interrupted build changes nothing else.
+    """
+
+    def __init__(self, folder: Path, area: geography.Area, vintage: int):
+        self.folder, self.area, self.vintage = folder, area, vintage
+        self.tmp: Path | None = None
+        self._lock = None
+
+    def __enter__(self) -> _PackSlot:
+        out, name = self.folder.parent, self.folder.name
+        out.mkdir(parents=True, exist_ok=True)
+        self._lock = _lock(out, name)
+        try:
+            _sweep(out, held=name)
+            _check_target(self.folder, self.area, self.vintage)
+            tmp = _temp_path(out, name, "building")
+            tmp.mkdir()
+            self.tmp = tmp
+        except BaseException:
+            self._lock.close()
+            raise
+        return self
+
+    def commit(self) -> None:
+        """Put the finished pack in place: set the earlier pack aside, rename the new one in, delete the earlier."""
+        _check_target(self.folder, self.area, self.vintage)  # anything may have been put there during the build
+        old = _temp_path(self.folder.parent, self.folder.name, "old")
+        try:
+            if self.folder.exists() and any(self.folder.iterdir()):
+                os.rename(self.folder, old)
+            os.rename(self.tmp, self.folder)  # also replaces an empty folder
+        except BaseException:
+            if old.exists() and not self.folder.exists():
+                os.rename(old, self.folder)
+            raise
+        self.tmp = None
+        if old.exists():
+            shutil.rmtree(old)
+
+    def __exit__(self, *exc) -> bool:
+        try:
+            if self.tmp is not None:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                self.tmp = None
+        finally:
+            self._lock.close()
+        return False
+
+
+class _Interruptible:
+    """While a build runs in the main thread, SIGTERM and SIGINT raise :class:`BuildInterrupted`, so that the
+    build removes its temporary folders and its kernel; then the signal gets what it would have had (the
+    default action ends the process; Python's SIGINT handler raises KeyboardInterrupt).
+
+    Nested uses and other threads (a Dask worker's) change nothing: signals are only for the main thread.
+    """
+
+    _active = False
+
+    def __init__(self):
+        self.previous: dict[int, object] = {}
+        self.caught: int | None = None
+        self.installed = False
+
+    def _handle(self, signum, frame) -> None:
+        if self.caught is not None:  # a second signal while cleaning up: let the cleanup finish
+            return
+        self.caught = signum
+        raise BuildInterrupted(f"pack build interrupted by {signal.Signals(signum).name}")
+
+    def __enter__(self) -> _Interruptible:
+        if _Interruptible._active or threading.current_thread() is not threading.main_thread():
+            return self
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            handler = signal.getsignal(signum)
+            if handler not in (signal.SIG_IGN, None):
+                self.previous[signum] = handler
+                signal.signal(signum, self._handle)
+        self.installed = _Interruptible._active = True
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        if not self.installed:
+            return False
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+        _Interruptible._active = False
+        if self.caught is None:
+            return False
+        _close_kernel()
+        handler = self.previous[self.caught]
+        if handler is signal.SIG_DFL:
+            os.kill(os.getpid(), self.caught)
+        elif callable(handler):
+            handler(self.caught, None)
+        return False
+
+
+def _reset_signals() -> None:
+    """A pool worker's initializer: the signal handling of a new process, not the forked builder's."""
+    _Interruptible._active = False
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
                comparators: Sequence[str] = ("England", "UK"), out: Path | None = None,
                notebooks: Sequence[Path] | None = None, timings: dict | None = None) -> Path:
-    """Build one area's pack and return its folder.
+    """Build one area's pack and return its folder (:func:`pack_folder`).
+
+    The pack is built in a temporary folder beside its own (``out/.<name>.building-...``) and renamed into
+    place only when it is complete, so a build that fails or is killed leaves an earlier pack as it was. A build
+    holds the pack's lock (``out/.<name>.lock``) from start to end: a second build of the same pack waits for
+    the first to finish, then replaces its pack. On SIGTERM or SIGINT the build removes its temporary folder
+    and its kernel before the signal takes effect.
 
     With ``timings`` (a dict), fill it with the seconds spent on each part of the build: ``kernel_start``,
     ``imports``, ``data_loading``, ``computing``, ``charting``, ``export`` (workbook, HTML and pack.json) and
     ``total``. ``benchmarks/run.py`` uses it.
+
+    Raises
+    ------
+    PackFolderError
+        The pack's folder holds another area's pack, files no build wrote, or is not a pack at all; nothing is
+        written.
     """
     start = time.perf_counter()
     a = geography.resolve(area, vintage=vintage)
-    folder = pack_folder(a, vintage, out or config.reports_dir())
-    for sub in ("charts", "tables", "notebooks"):
-        shutil.rmtree(folder / sub, ignore_errors=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    params = {"area": a.code, "vintage": vintage, "year": year or 2023, "comparators": list(comparators)}
-    executed = _run_notebooks(folder, params, list(notebooks) if notebooks else theme_notebooks(), timings=timings)
-    export_start = time.perf_counter()
-    tables = _tables(folder)
-    sources = provenance.records([r for _, df, _ in tables for r in provenance.records(df)])
-    caveats = geography.caveats(a, vintage=vintage)
-    name = slug(a.name)
-    write_excel(tables, folder / f"{name}-evidence.xlsx")
-    title = f"Local Industrial Strategy evidence: {a.name} ({vintage} geography)"
-    write_html(executed, folder / f"{name}.html", title=title, params=params, sources=sources, caveats=caveats)
-    manifest = {
-        "area": {"code": a.code, "name": a.name, "type": a.type},
-        "parameters": params,
-        "toolkit_version": __version__,
-        "built": datetime.now(UTC).isoformat(timespec="seconds"),
-        "notebooks": [p.name for p in executed],
-        "tables": [{"key": k, "title": m.get("title"), "rows": len(df)} for k, df, m in tables],
-        "charts": sorted(p.stem for p in (folder / "charts").glob("*.png")),
-        "caveats": caveats,
-        "sources": sources,
-    }
-    (folder / "pack.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n")
+    out = Path(out) if out is not None else config.reports_dir()
+    folder = pack_folder(a, vintage, out)
+    stem = _pack_stem(a, vintage)
+    with _Interruptible(), _PackSlot(folder, a, vintage) as slot:
+        tmp = slot.tmp
+        params = {"area": a.code, "vintage": vintage, "year": year or 2023, "comparators": list(comparators)}
+        executed = _run_notebooks(tmp, params, list(notebooks) if notebooks else theme_notebooks(), timings=timings,
+                                  failed_dir=out / "logs" / f"{stem}-{vintage}")
+        export_start = time.perf_counter()
+        tables = _tables(tmp)
+        sources = provenance.records([r for _, df, _ in tables for r in provenance.records(df)])
+        caveats = geography.caveats(a, vintage=vintage)
+        write_excel(tables, tmp / f"{stem}-evidence.xlsx")
+        title = f"Local Industrial Strategy evidence: {a.name} ({vintage} geography)"
+        write_html(executed, tmp / f"{stem}.html", title=title, params=params, sources=sources, caveats=caveats)
+        manifest = {
+            "area": {"code": a.code, "name": a.name, "type": a.type, "vintage": vintage},
+            "parameters": params,
+            "toolkit_version": __version__,
+            "built": datetime.now(UTC).isoformat(timespec="seconds"),
+            "notebooks": [p.name for p in executed],
+            "tables": [{"key": k, "title": m.get("title"), "rows": len(df)} for k, df, m in tables],
+            "charts": sorted(p.stem for p in (tmp / "charts").glob("*.png")),
+            "caveats": caveats,
+            "sources": sources,
+            # what a later build may delete when it replaces this pack
+            "files": sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file()),
+        }
+        (tmp / "pack.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n")
+        slot.commit()
     if timings is not None:
         end = time.perf_counter()
         timings.update(export=end - export_start, total=end - start)
@@ -380,9 +794,21 @@ def _summary(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}"
 
 
+def _log_stem(area: str, vintage: int) -> str:
+    """``<pack stem>-<vintage>``, unique to an area, its type and the vintage; ``unresolved-<query>-<vintage>``
+    for a name or code that does not resolve."""
+    try:
+        return f"{_pack_stem(geography.resolve(area, vintage=vintage), vintage)}-{vintage}"
+    except EvidenceError:
+        text = str(area)
+        return f"unresolved-{slug(text)[:_MAX_SLUG].strip('-') or hashlib.sha1(text.encode()).hexdigest()[:10]}" \
+               f"-{vintage}"
+
+
 def _log_failure(out: Path, area: str, vintage: int, trace: str, summary: str) -> str:
-    """Write a failed area's traceback to ``out/logs/<area>-<vintage>.log``; return the summary naming the log."""
-    log = out / "logs" / f"{slug(area)}-{vintage}.log"
+    """Write a failed area's traceback to ``out/logs/<area>-<vintage>.log`` (see :func:`_log_stem`); return the
+    summary naming the log."""
+    log = out / "logs" / f"{_log_stem(area, vintage)}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(trace)
     return f"{summary} (log: {log})"
@@ -405,8 +831,8 @@ class ShippedPack:
     area : str
         The area as it was asked for.
     files : dict of str to bytes
-        Every file written, by its path relative to the output folder (``<slug>/pack.json``, ...). A failed
-        build sends what it wrote before failing, as the local path leaves it on disk.
+        Every file written, by its path relative to the output folder: the pack's (``<name>/pack.json``, ...)
+        if it was built, and what the build wrote to ``logs/`` (the executed copy of a failing notebook).
     error : str or None
         ``"ErrorType: first line of the message"`` if the build failed.
     trace : str or None
@@ -457,31 +883,58 @@ def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str
         for name, content in sorted(notebooks.items()):
             (source / name).write_bytes(content)
             paths.append(source / name)
-        error = trace = None
+        error = trace = folder = None
         try:
-            build_pack(area, vintage=vintage, out=out, year=year, notebooks=paths)
+            folder = build_pack(area, vintage=vintage, out=out, year=year, notebooks=paths)
         except Exception as exc:  # sent back to the client, which logs it like a local failure
             error, trace = _summary(exc), traceback.format_exc()
-        files = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+        files = {p.relative_to(out).as_posix(): p.read_bytes()
+                 for root in [out / "logs", *([folder] if folder else [])] for p in sorted(root.rglob("*"))
+                 if p.is_file()}
         return ShippedPack(area=area, files=files, error=error, trace=trace, root=str(out))
 
 
 def _receive(pack: ShippedPack, out: Path, vintage: int) -> str | None:
-    """Write a shipped pack's files under ``out`` (replacing the folders a local build replaces); log its
-    failure as a local build would. Return the error summary or None."""
-    targets = {}
+    """Write a shipped pack under ``out`` as a local build would: its ``logs/`` files, and its pack through a
+    temporary folder swapped in under the pack's lock, only if no other area's pack is there (the folder is
+    named here, by :func:`pack_folder`, whatever the worker called it). Log its failure as a local build would.
+    Return the error summary or None.
+
+    Raises
+    ------
+    EvidenceError
+        The worker sent back files outside one pack folder and ``logs/``.
+    PackFolderError
+        The pack's folder here holds another area's pack or is not a pack.
+    """
+    logs, files, folders = {}, {}, set()
     for rel, content in pack.files.items():
         parts = PurePosixPath(rel).parts
         if PurePosixPath(rel).is_absolute() or ".." in parts or len(parts) < 2:
             raise EvidenceError(f"a worker sent back a file outside its pack folder: {rel!r}")
-        targets[out.joinpath(*parts)] = content
-    for folder in {out / PurePosixPath(rel).parts[0] for rel in pack.files}:
-        for sub in ("charts", "tables", "notebooks"):
-            shutil.rmtree(folder / sub, ignore_errors=True)
-    for path, content in targets.items():
+        if parts[0] == "logs":
+            logs[parts] = content
+        else:
+            files[parts[1:]] = content
+            folders.add(parts[0])
+    if len(folders) > 1:
+        raise EvidenceError(f"a worker sent back the files of several pack folders for {pack.area}: {sorted(folders)}")
+    for parts, content in logs.items():
+        path = out.joinpath(*parts)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content)
     if pack.error is None:
+        try:
+            area = json.loads(files[("pack.json",)])["area"]
+            a = geography.Area(area["code"], area["name"], area["type"])
+        except (KeyError, ValueError, TypeError) as exc:
+            raise EvidenceError(f"a worker sent back a pack for {pack.area} without a valid pack.json") from exc
+        with _PackSlot(pack_folder(a, vintage, out), a, vintage) as slot:
+            for parts, content in files.items():
+                path = slot.tmp.joinpath(*parts)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+            slot.commit()
         return None
     here = str(out)
     return _log_failure(out, pack.area, vintage, (pack.trace or "").replace(pack.root, here),
@@ -492,6 +945,10 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
                jobs: int = 1, year: int | None = None, progress: bool = True, executor: Executor | None = None,
                notebooks: Sequence[Path] | None = None) -> dict[str, str | None]:
     """Build packs for many areas in parallel; a failing area is logged and does not stop the others.
+
+    Every pack is written as :func:`build_pack` writes it (a temporary folder swapped in, under the pack's
+    lock, never over another area's pack). On SIGTERM or SIGINT the builds in progress remove their temporary
+    folders and kernels (local worker processes are stopped), then the signal takes effect.
 
     Parameters
     ----------
@@ -517,28 +974,40 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
     dict of str to str or None
         For each area, None if its pack was built, else the error with the path of its log.
     """
-    out = out or config.reports_dir()
+    out = Path(out) if out is not None else config.reports_dir()
     bar = partial(tqdm, desc="packs", unit="area", disable=not progress)
     results: dict[str, str | None] = {}
-    if executor is not None:
-        shipped = {p.name: _notebook_for_shipping(p) for p in (notebooks or theme_notebooks())}
-        futs = {executor.submit(build_shipped, a, vintage, year, shipped): a for a in areas}
-        for fut in bar(as_completed(futs), total=len(futs)):
-            a = futs.pop(fut)  # drop the future as soon as its files are written: packs are megabytes each
+    with _Interruptible():
+        if executor is not None:
+            shipped = {p.name: _notebook_for_shipping(p) for p in (notebooks or theme_notebooks())}
+            futs = {executor.submit(build_shipped, a, vintage, year, shipped): a for a in areas}
             try:
-                pack = fut.result()
-            except Exception as exc:  # the executor lost the task itself (a worker died, a result was not sent)
-                results[a] = _log_failure(out, a, vintage, traceback.format_exc(), _summary(exc))
-            else:
-                results[a] = _receive(pack, out, vintage)
-        return results
-    if jobs <= 1:
-        for a in bar(areas):
-            results[a] = _build_one(a, vintage, out, year, notebooks)[2]
-        return results
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futs = {pool.submit(_build_one, a, vintage, out, year, notebooks): a for a in areas}
-        for fut in bar(as_completed(futs), total=len(futs)):
-            a, _, err = fut.result()
-            results[a] = err
+                for fut in bar(as_completed(futs), total=len(futs)):
+                    a = futs.pop(fut)  # drop the future as soon as its files are written: packs are megabytes each
+                    try:
+                        results[a] = _receive(fut.result(), out, vintage)
+                    except Exception as exc:  # the executor lost the task (a worker died), or the files were refused
+                        results[a] = _log_failure(out, a, vintage, traceback.format_exc(), _summary(exc))
+            except BaseException:
+                for fut in futs:
+                    fut.cancel()
+                raise
+            return results
+        if jobs <= 1:
+            for a in bar(areas):
+                results[a] = _build_one(a, vintage, out, year, notebooks)[2]
+            return results
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_reset_signals)
+        try:
+            futs = {pool.submit(_build_one, a, vintage, out, year, notebooks): a for a in areas}
+            for fut in bar(as_completed(futs), total=len(futs)):
+                a, _, err = fut.result()
+                results[a] = err
+        except BaseException:
+            # each worker's build removes its temporary folder and kernel on SIGTERM (pool._processes: no public way)
+            for process in list((pool._processes or {}).values()):
+                process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
     return results

@@ -106,7 +106,7 @@ def test_the_dask_path_builds_the_same_pack_as_the_local_path(builds):
 def test_a_failing_area_on_the_dask_path_is_logged_and_the_others_complete(builds):
     _, remote, results = builds
     assert "UnknownAreaError: Unknown area 'No Such LEP'" in results["No Such LEP"]
-    log = remote / "logs" / "no-such-lep-2021.log"
+    log = remote / "logs" / "unresolved-no-such-lep-2021.log"
     assert str(log) in results["No Such LEP"]
     assert "Traceback" in log.read_text() and "UnknownAreaError" in log.read_text()
     assert json.loads((remote / "buckinghamshire" / "pack.json").read_text())["area"]["code"] == "E37000043"
@@ -129,10 +129,12 @@ def test_a_notebook_failing_on_a_worker_sends_back_its_executed_copy(offline, cl
     assert results["BTVLEP"] is None and (out / "buckinghamshire" / "pack.json").exists()
     error = results["OxLEP"]
     assert "EvidenceError: notebook 01-fails.ipynb failed" in error and "no pack for E37000053" in error
-    # the worker's temporary folder is replaced by the client's output folder in the message
-    executed = out / "oxfordshire" / "notebooks" / "01-fails.ipynb"
+    # the worker's temporary folder is replaced by the client's output folder in the message; a failed pack
+    # is not written, its executed notebook goes beside its log
+    executed = out / "logs" / "oxfordshire-2021" / "01-fails.ipynb"
     assert f"(executed copy: {executed})" in error and executed.exists()
-    assert str(out) in (out / "logs" / "oxlep-2021.log").read_text()
+    assert not (out / "oxfordshire").exists()
+    assert str(out) in (out / "logs" / "oxfordshire-2021.log").read_text()
 
 
 def _closed_port() -> int:
@@ -170,4 +172,4 @@ def test_scheduler_local_starts_a_cluster_and_reports_failures(offline, tmp_path
     assert main(["build", "No Such LEP", "--scheduler", "local", "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert "Dask scheduler tcp://127.0.0.1:" in err and "1 worker(s)" in err
-    assert "FAILED No Such LEP: UnknownAreaError" in err and (out / "logs" / "no-such-lep-2021.log").exists()
+    assert "FAILED No Such LEP: UnknownAreaError" in err and (out / "logs" / "unresolved-no-such-lep-2021.log").exists()

@@ -93,6 +93,6 @@ def test_a_failing_area_does_not_stop_the_others(offline, tmp_path, capsys):
     out = tmp_path / "reports"
     results = build_many(["BTVLEP", "No Such LEP", "OxLEP"], out=out, progress=False)
     assert results["BTVLEP"] is None and results["OxLEP"] is None
-    assert "Unknown area" in results["No Such LEP"] and (out / "logs" / "no-such-lep-2021.log").exists()
+    assert "Unknown area" in results["No Such LEP"] and (out / "logs" / "unresolved-no-such-lep-2021.log").exists()
     assert main(["build", "BTVLEP", "No Such LEP", "--out", str(out), "--quiet"]) == 1
     assert "FAILED No Such LEP" in capsys.readouterr().err
