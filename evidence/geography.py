@@ -675,7 +675,7 @@ def group_parts(area: str | Area, *, vintage: int = DEFAULT_VINTAGE) -> list[Are
     Examples
     --------
     >>> [a.code for a in group_parts("GRP-OXCAM", vintage=2017)]
-    ['E37000040', 'E37000002', 'E37000037', 'E37000014']
+    ['E37000027', 'E37000002', 'E37000041', 'E37000042']
     """
     a = _as_area(area, vintage)
     if a.type != "group":

@@ -49,7 +49,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import __version__, config, frames, geography, provenance
+from . import __version__, areatypes, config, frames, geography, provenance
 from .errors import BuildInterrupted, EvidenceError, PackFolderError
 from .notebook import PACK_DIR_ENV
 from .sources.base import read_parquet
@@ -82,7 +82,7 @@ def theme_notebooks(folder: Path | None = None) -> list[Path]:
 
 # ----------------------------------------------------------------------------------------------- folder names
 #: Area types whose member districts, and so whose packs, change with the LEP vintage.
-VINTAGE_TYPES = frozenset({"lep", "group"})
+VINTAGE_TYPES = frozenset(k for k, t in areatypes.AREA_TYPES.items() if t.by_vintage)
 #: Names under the output folder that are not packs.
 _RESERVED = frozenset({"logs"})
 _MAX_SLUG = 80  # a long user group name must still make a valid file name with the suffixes added to it

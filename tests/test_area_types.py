@@ -147,3 +147,11 @@ def test_one_pack_of_each_type_builds_every_theme(offline, tmp_path, monkeypatch
                 t["key"] for t in manifest["tables"]}
         if code == "E47000001":
             assert "Northern Powerhouse" in html
+
+
+def test_an_england_only_source_says_it_has_no_data_for_a_scottish_area(raw_data_dir):
+    from evidence.indicators import sectors
+
+    for code in ("TLM20", "TLM32"):  # one with no April-2023 districts in the English files, one with one
+        with pytest.raises(NoDataError, match="England's districts only"):
+            sectors.location_quotients(code, year=2022, level="section")

@@ -323,7 +323,7 @@ def test_other_areas():
     a = geography.areas()
     counts = a.area_type.value_counts().to_dict()
     assert counts == {"itl3": 182, "itl2": 46, "lep": 38, "itl1": 12, "ca": 11, "region": 9, "country": 4,
-                      "group": 1}
+                      "group": 3}
     assert list(a.columns[:3]) == ["area_code", "area_name", "area_type"]
     assert len(geography.members("GMCA")) == 10
     wmca = geography.members("WMCA")
@@ -357,7 +357,8 @@ def test_region_of():
     ("CPCA", 2021, "E47000008"), ("E37000057", 2021, "E37000057"), ("Solent LEP", 2021, "E37000055"),
     ("the marches", 2021, "E37000036"), ("Marches", 2021, "E37000036"),
     ("Hull and East Riding", 2021, "E37000061"), ("Buckinghamshire Thames Valley", 2021, "E37000043"),
-    ("York and North Yorkshire", 2021, "E37000058"), ("Oxford-Cambridge Arc", 2021, "GRP-OXCAM"),
+    ("lep:York and North Yorkshire", 2021, "E37000058"),
+    ("ca:York and North Yorkshire", 2021, "E47000012"), ("Oxford-Cambridge Arc", 2021, "GRP-OXCAM"),
     ("Oxford–Cambridge Arc", 2021, "GRP-OXCAM"), ("OXFORD CAMBRIDGE ARC", 2017, "GRP-OXCAM"),
     ("ca:West Midlands", 2021, "E47000007"), ("region:West Midlands", 2021, "E12000005"),
     ("Greater Manchester Combined Authority", 2021, "E47000001"), ("lep:Greater Manchester", 2021, "E37000015"),
@@ -409,7 +410,7 @@ def test_every_nomis_lep_label_resolves(catalogue_name):
     codes = {geography.resolve_nomis_label(x).code for x in labels}
     assert codes == set(geography.areas(type="lep", vintage=2021).area_code)
     for label in labels:
-        assert geography.resolve(label[4:]).code in codes
+        assert geography.resolve(label[4:], type="lep").code in codes
     assert geography.resolve_nomis_label("lep:Hull and East Riding") == ("E37000061", "Hull and East Yorkshire",
                                                                          "lep")
     assert geography.resolve_nomis_label("lep:Buckinghamshire Thames Valley").code == "E37000043"

@@ -349,8 +349,8 @@ def _bres_2021_c(shared_data) -> pd.Series:
 
 def test_a_combined_authority_expands_to_its_lads_in_the_right_geography_type(fake, shared_data):
     geography = pytest.importorskip("evidence.geography")
-    assert geography.lad_codes("West Yorkshire") == WEST_YORKSHIRE
-    df = nomis.get_bres(geography="West Yorkshire", years=2021, industry="150994947", lad_type="TYPE432")
+    assert geography.lad_codes("ca:West Yorkshire") == WEST_YORKSHIRE
+    df = nomis.get_bres(geography="ca:West Yorkshire", years=2021, industry="150994947", lad_type="TYPE432")
     assert [p for p, _ in fake.requests if p.endswith("/NM_189_1/geography/TYPE432.def.sdmx.json")]
     assert fake.data_requests()[0]["geography"] == ",".join(BRES_IDS[c] for c in WEST_YORKSHIRE)
     got = df.set_index("area_code")["value"]
@@ -364,11 +364,11 @@ def test_a_combined_authority_expands_to_its_lads_in_the_right_geography_type(fa
 def test_a_lep_at_an_older_vintage_on_its_own_lad_codes(fake, shared_data):
     geography = pytest.importorskip("evidence.geography")
     # York, North Yorkshire and East Riding in the DfE 2020 allocation: four North Yorkshire districts (2020 codes).
-    lads = geography.lad_codes("York and North Yorkshire", vintage=2020, on="native")
+    lads = geography.lad_codes("lep:York and North Yorkshire", vintage=2020, on="native")
     assert lads == ["E07000164", "E07000166", "E07000167", "E07000168"]
     with pytest.raises(ValueError, match="needs lad_type="):
-        nomis.build_query("NM_189_1", geography="York and North Yorkshire", vintage=2020, lad_on="native")
-    df = nomis.get_bres(geography=["Leeds", "York and North Yorkshire"], years=2021, industry="150994947",
+        nomis.build_query("NM_189_1", geography="lep:York and North Yorkshire", vintage=2020, lad_on="native")
+    df = nomis.get_bres(geography=["Leeds", "lep:York and North Yorkshire"], years=2021, industry="150994947",
                         vintage=2020, lad_on="native", lad_type="TYPE432")
     # Leeds, an LAD, goes by its GSS code; the LEP's members by their ids in TYPE432.
     assert fake.data_requests()[0]["geography"] == ",".join(["E08000035"] + [BRES_IDS[c] for c in lads])
@@ -377,7 +377,7 @@ def test_a_lep_at_an_older_vintage_on_its_own_lad_codes(fake, shared_data):
     assert got.to_dict() == _bres_2021_c(shared_data).loc[got.index].to_dict()
     # The 2021 LEP on April 2023 codes includes North Yorkshire (E06000065), which is not in TYPE432 data.
     with pytest.raises(NomisError, match=r"TYPE424 has no area with code\(s\) \['E06000014', 'E06000065'\]"):
-        nomis.get_bres(geography="York and North Yorkshire", years=2021)
+        nomis.get_bres(geography="lep:York and North Yorkshire", years=2021)
 
 
 def test_an_unknown_area_name_is_an_error_with_suggestions(fake):
@@ -490,7 +490,7 @@ def test_cli(fake, capsys):
 
 def test_cli_expands_an_area(fake, capsys):
     pytest.importorskip("evidence.geography")
-    assert main(["nomis", "get", "NM_189_1", "--geography", "West Yorkshire", "--lad-type", "TYPE432", "--date",
+    assert main(["nomis", "get", "NM_189_1", "--geography", "ca:West Yorkshire", "--lad-type", "TYPE432", "--date",
                  "2021", "-f", "industry=150994947", "--format", "csv"]) == 0
     rows = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"area_code": str})
     assert rows["area_code"].tolist() == WEST_YORKSHIRE and rows["value"].tolist()[3] == 30000.0

@@ -5,8 +5,8 @@ from __future__ import annotations
 import _xlsx_patch as xp
 import pandas as pd
 import pytest
-from conftest import shared_file
 
+from conftest import shared_file
 from evidence.errors import InvalidArgumentError, SchemaError, UnknownAreaError
 from evidence.sources import _ons_tables as t
 from evidence.sources import load

@@ -13,8 +13,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import shared_file
 
+from conftest import shared_file
 from evidence.errors import SchemaError, UnknownAreaError
 from evidence.sources import ons_gva as g
 from evidence.sources import registry

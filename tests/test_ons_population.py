@@ -7,8 +7,8 @@ import shutil
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import shared_file
 
+from conftest import shared_file
 from evidence.errors import InvalidArgumentError, SchemaError, UnknownAreaError
 from evidence.sources import load
 from evidence.sources.ons_population import POPULATION, get_population, parse_population

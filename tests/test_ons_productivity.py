@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import shared_file
 
+from conftest import shared_file
 from evidence import provenance
 from evidence.errors import InvalidArgumentError, SchemaError, UnknownAreaError
 from evidence.sources import load

@@ -264,7 +264,9 @@ def _metric_row(metric: Metric, df: pd.DataFrame, area: geography.Area, leps: li
         if area.code not in leps and rk is not None:
             notes.append(f"rank it would take among the {len(leps)} {among}")
         if rk is not None and of < len(leps):
-            notes.append(f"{len(leps) - of} of the {among} have no value for {r['period']}")
+            missing = len(leps) - of
+            notes.append(f"{missing} of the {len(leps)} {among} {'has' if missing == 1 else 'have'} no value for "
+                         f"{r['period']}")
     if metric.note:
         notes.append(metric.note)
     row["note"] = "; ".join(dict.fromkeys(notes))

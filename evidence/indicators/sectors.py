@@ -57,7 +57,7 @@ import pandas as pd
 
 from .. import frames, geography, memo, provenance
 from .. import sectors as sector_defs
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, NoDataError
 from ..sources import get, ons_gva
 from . import specialisation
 from .aggregate import aggregate
@@ -219,6 +219,8 @@ def _gva_panel(areas: Sequence[str | geography.Area], *, vintage: int, years: Se
     frames, caveats = [], []
     if others:
         members, caveats = membership_table(others, vintage=vintage, partial=partial)
+        if len(others) == 1:  # a peer set (gva_shares) may hold areas outside England; its callers drop them
+            _require_coverage(others, members, lads, "ONS GVA by industry and local authority")
         agg = aggregate(lads, members, by=("year", "industry"))
         agg["flag"] = np.where(agg["value"].isna(), SUPPRESSED, None)
         tot = aggregate(totals, members, by=("year",))
@@ -351,6 +353,7 @@ def _employment_panel(area: str | geography.Area, *, vintage: int, years: Sequen
                                "value": pd.Series(dtype=float)})
     if own is None and a.code != ENGLAND.code:
         members, notes = membership_table([a], vintage=vintage, partial=partial)
+        _require_coverage([a], members, lads, "BRES employment by local authority")
         caveats += notes
         own = aggregate(lads, members, by=("year", "industry"))
     nation = nation.assign(complete=True, upper=nation["value"])
@@ -374,6 +377,16 @@ def _employment_panel(area: str | geography.Area, *, vintage: int, years: Sequen
         raise InvalidArgumentError(f"no BRES {level} data for {a.name} in {missing}.")
     return _Panel("employment", level, EMPLOYMENT_UNIT, own.reset_index(drop=True), nation.reset_index(drop=True),
                   caveats, srcs)
+
+
+def _require_coverage(areas: Sequence[geography.Area], members: pd.DataFrame, lads: pd.DataFrame, what: str) -> None:
+    """Raise :class:`NoDataError` for an area none of whose districts is in ``lads`` (e.g. a Scottish area in an
+    England-only file), rather than report its every industry as suppressed."""
+    present = set(lads["area_code"])
+    empty = [a.name for a in areas
+             if not present & set(members.loc[members["area_code"] == a.code, "lad_code"])]
+    if empty:
+        raise NoDataError(f"{what} covers England's districts only: no data for {', '.join(empty)}.")
 
 
 def _require_nation(panel: _Panel, years: Sequence[int]) -> None:

@@ -111,7 +111,7 @@ def test_rank_structure_indicator(raw_data_dir):
 
 def test_neighbours_bad_input(raw_data_dir):
     with pytest.raises(UnknownAreaError):
-        C.nearest_neighbours("ca:West Midlands", year=2022)          # not a LEP
+        C.nearest_neighbours("No Such Place", year=2022)
     with pytest.raises(InvalidArgumentError, match="k must"):
         C.nearest_neighbours(LLEP, year=2022, k=0)
     nn = C.nearest_neighbours("Cornwall and Isles of Scilly", year=2022, k=3,

@@ -218,14 +218,15 @@ def test_foundations_without_an_indicator_or_whose_indicator_fails_say_so(raw_da
         assert pd.isna(row["indicator"]) and row["note"] == "no indicator in the data for this foundation"
 
 
-def test_a_non_lep_area_gets_the_rank_it_would_take(raw_data_dir, small_map):
+def test_a_combined_authority_is_ranked_among_the_combined_authorities(raw_data_dir, small_map):
     small_map("claimant-rate")
     sc = scorecard("ca:Greater Manchester")
     row = _row(sc, "claimant-rate")
-    assert row["method"] == "published" and "rank it would take among the 38 LEPs" in row["note"]
-    lep = compute("claimant-rate", lep_codes(2021), comparators=())
-    latest = lep[lep["year"] == 2025]["value"]
-    assert row["rank"] == 1 + int((latest < row["value"]).sum())
+    assert row["method"] == "published" and row["ranked_among"] == "combined authorities"
+    assert "rank it would take" not in row["note"]
+    cas = compute("claimant-rate", geography.comparison_set("ca"), comparators=())
+    latest = cas[cas["year"] == 2025]["value"]
+    assert row["rank"] == 1 + int((latest < row["value"]).sum()) and row["of"] == latest.notna().sum()
     with pytest.raises(EvidenceError, match="compares an area with England"):
         scorecard("England")
 

@@ -106,11 +106,11 @@ def test_shift_share_parts_add_to_actual_change(raw_data_dir, gva_raw, area, met
 
 
 def test_krugman_and_hhi_bounds(raw_data_dir):
-    for area in (LLEP, "Buckinghamshire", "London", "ca:West Midlands", "Oxford-Cambridge Arc"):
+    for area in (LLEP, "lep:Buckinghamshire", "lep:London", "ca:West Midlands", "Oxford-Cambridge Arc"):
         s = X.specialisation_summary(area, year=2022)
         k, h, n = s.loc[0, "krugman"], s.loc[0, "hhi"], s.loc[0, "industries"]
         assert 0 <= k <= 2 and 1 / n <= h <= 1 and 0 <= s.loc[0, "hhi_normalised"] <= 1
-    assert X.specialisation_summary("London", year=2022).loc[0, "krugman"] > \
+    assert X.specialisation_summary("lep:London", year=2022).loc[0, "krugman"] > \
         X.specialisation_summary(LLEP, year=2022).loc[0, "krugman"]
 
 
