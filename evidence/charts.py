@@ -39,15 +39,19 @@ def _style(ax) -> None:
 
 
 def _finish(fig, title: str, note: str) -> Figure:
-    fig.suptitle(textwrap.fill(title, 90), x=0.01, ha="left", fontsize=12, fontweight="bold")
-    wrapped = textwrap.fill(note, NOTE_WIDTH)
+    # Wrap widths follow the figure's width (12-pt bold titles take about 0.1 in a character, 7-pt notes 0.052).
+    width = fig.get_figwidth()
+    title = textwrap.fill(title, int(width * 9.5))
+    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    title_h = 0.25 + 0.2 * (title.count("\n") + 1)
+    wrapped = textwrap.fill(note, min(NOTE_WIDTH, int(width * 18)))
     lines = wrapped.count("\n") + 1
     # The figure grows by the note's height, so a long list of sources never squeezes the chart.
     note_h = 0.14 * lines + 0.1
     height = fig.get_figheight() + note_h
     fig.set_figheight(height)
     fig.text(0.01, 0.01, wrapped, fontsize=7, color="#555555", ha="left", va="bottom")
-    fig.tight_layout(rect=(0, note_h / height, 1, 1 - 0.45 / height))
+    fig.tight_layout(rect=(0, note_h / height, 1, 1 - title_h / height))
     return fig
 
 

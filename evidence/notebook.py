@@ -152,7 +152,8 @@ def setup(*, area: str, vintage: int = geography.DEFAULT_VINTAGE, year: int | No
     ctx.caveats = geography.caveats(a, vintage=vintage)
     lads = ", ".join(f"{n} ({c})" for c, n in zip(members.lad_code, members.lad_name, strict=True))
     kind = ctx.kind.label if ctx.kind.key != "lep" else "LEP"
-    text = f"**{a.name}** ({a.code}, {kind}, {vintage} geography): {len(members)} local authority " \
+    geog = f", {vintage} geography" if ctx.kind.by_vintage else ""
+    text = f"**{a.name}** ({a.code}, {kind}{geog}): {len(members)} local authority " \
            f"district{'s' if len(members) != 1 else ''}: {lads}."
     if not any(c.startswith("E") for c in members.lad_code):
         text += ("\n\n*The district figures this pack sums (ONS regional accounts and productivity, BRES, the "

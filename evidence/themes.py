@@ -117,7 +117,8 @@ def decomposition_title(dec: pd.DataFrame, ctx) -> str:
 
 
 def growth_sentence(df: pd.DataFrame, ctx, *, what: str, years: int = 10) -> str:
-    """Nominal compound annual growth of the area and its comparators over the last ``years`` years."""
+    """Compound annual growth of the area, its partnerships and its comparators over the last ``years`` years;
+    a money series is said to be nominal (current prices)."""
     end = int(_latest(df, ctx.year)["year"].iloc[0])
     start = end - years
     w = df[df["year"].isin([start, end])].pivot_table(index="area_code", columns="year", values="value")
@@ -125,12 +126,33 @@ def growth_sentence(df: pd.DataFrame, ctx, *, what: str, years: int = 10) -> str
         return f"{what}: no {start}–{end} growth can be computed."
     g = ((w[end] / w[start]) ** (1 / years) - 1) * 100
     bits = [f"{ctx.area.name} {g.get(ctx.area.code, float('nan')):.1f}% a year"]
-    if "UKX" in g:
-        bits.append(f"the UK {g['UKX']:.1f}%")
-    if ENGLAND.code in g:
-        bits.append(f"England {g[ENGLAND.code]:.1f}%")
-    return f"Nominal growth in {what} {start}–{end} (current prices, not adjusted for inflation): " + \
-        ", ".join(bits) + "."
+    for code, label in [(p.code, f"the {p.name}") for p in ctx.partners] + [("UKX", "the UK"),
+                                                                            (ENGLAND.code, "England")]:
+        if code in g and pd.notna(g[code]):
+            bits.append(f"{label} {g[code]:.1f}%")
+    money = "unit" in df and df["unit"].astype(str).str.contains("£").any()
+    head = f"Nominal growth in {what} {start}–{end} (current prices, not adjusted for inflation)" if money else \
+        f"Growth in {what} {start}–{end}"
+    return f"{head}: " + ", ".join(bits) + "."
+
+
+def indexed(df: pd.DataFrame, *, base: int) -> pd.DataFrame:
+    """Each area's series as an index, ``value / value[base] * 100``; areas without a ``base`` value are
+    dropped. Keeps the frame's provenance.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"area_code": ["A", "A"], "area_name": ["A", "A"], "year": [2013, 2023],
+    ...                    "value": [200.0, 250.0]})
+    >>> indexed(df, base=2013)["value"].tolist()
+    [100.0, 125.0]
+    """
+    base_values = df[df["year"] == base].set_index("area_code")["value"]
+    out = df[df["area_code"].isin(base_values.dropna().index) & (df["year"] >= base)].copy()
+    out["value"] = 100 * out["value"] / out["area_code"].map(base_values)
+    if "unit" in out:
+        out["unit"] = f"index ({base} = 100)"
+    return provenance.combine(out, df)
 
 
 #: Above this many areas a ranked-bar chart shows the top, the bottom and the area's neighbourhood only.
@@ -156,7 +178,7 @@ def ranking(ctx, name: str, *, among: str | None = None) -> pd.DataFrame:
             others = ranks["value"].dropna()
             better = others < value if get_indicator(name).higher_is_better is False else others > value
             row = mine.iloc[[0]].assign(rank=int(better.sum()) + 1, of=int(ranks["of"].iloc[0]), member=False)
-            ranks = pd.concat([ranks, row[ranks.columns]], ignore_index=True)
+            ranks = provenance.combine(pd.concat([ranks, row[ranks.columns]], ignore_index=True), ranks, mine)
             ranks = ranks.sort_values("value", ascending=get_indicator(name).higher_is_better is False,
                                       na_position="last").reset_index(drop=True)
     ranks["rank"] = ranks["rank"].astype("Int64")

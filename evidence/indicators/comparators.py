@@ -306,7 +306,8 @@ def nearest_neighbours(area: str | geography.Area, *, vintage: int = geography.D
     year = _latest_year(indicators) if year is None else year
     table = values(indicators, year=year, vintage=vintage, type=among)
     if a.code not in codes:
-        table = pd.concat([table, _target_row(a, indicators, year, vintage).to_frame().T])
+        table = provenance.combine(pd.concat([table, _target_row(a, indicators, year, vintage).to_frame().T]),
+                                   table)
         table.index.name = "area_code"
     if table.loc[a.code].isna().all():
         raise NoDataError(f"{a.name} has no value for any of {', '.join(indicators)} in {year}: the district "

@@ -726,6 +726,33 @@ _COMPUTE = {"sum": _compute_sum, "ratio_of_sums": _compute_ratio, "weighted_mean
 
 
 # ----------------------------------------------------------------------------------------- published rows
+def _district_intervals(ctx: _Context, metric: Metric, out: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
+    """A district is its own published row, so it keeps that row's 95% confidence interval: the published
+    interval of a rate (scaled), or for a ratio of counts the numerator's interval over the denominator
+    (survey totals such as APS's are weighted to population estimates, so the denominator is treated as fixed)."""
+    if metric.aggregation == "weighted_mean":
+        rows = _published_rows(ctx, metric.series, codes)
+        ci = rows.assign(lci=rows["lci_95"] * metric.scale, uci=rows["uci_95"] * metric.scale)
+    elif metric.aggregation == "ratio_of_sums":
+        num = _published_rows(ctx, metric.numerator, codes)
+        den = _published_rows(ctx, metric.denominator, codes)[["area_code", "year", "value"]]
+        ci = num.merge(den, on=["area_code", "year"], suffixes=("", "_den"))
+        ci = ci.assign(lci=metric.scale * ci["lci_95"] / ci["value_den"],
+                       uci=metric.scale * ci["uci_95"] / ci["value_den"])
+    else:
+        return out
+    ci = ci.dropna(subset=["lci", "uci"]).drop_duplicates(["area_code", "year"])
+    if ci.empty:
+        return out
+    j = out.merge(ci[["area_code", "year", "lci", "uci"]], on=["area_code", "year"], how="left")
+    # Only where the interval brackets the value: a different vintage of the row would not.
+    ok = j["lci_95"].isna() & (j["lci"] <= j["value"] + 1e-9) & (j["value"] <= j["uci"] + 1e-9)
+    out = out.copy()
+    out["lci_95"] = j["lci"].where(ok, out["lci_95"]).to_numpy()
+    out["uci_95"] = j["uci"].where(ok, out["uci_95"]).to_numpy()
+    return out
+
+
 def _published_rows(ctx: _Context, sid: str, codes: Sequence[str]) -> pd.DataFrame:
     s = ctx.series(sid)
     return provenance.combine(s[s["area_code"].isin(codes)].copy(), s)
@@ -880,6 +907,9 @@ def _compute(metric: Metric, resolved: dict[str, geography.Area], *, vintage: in
                 break
     pieces = [p for p in pieces if not p.empty]
     out = pd.concat(pieces, ignore_index=True) if pieces else _empty()
+    districts = [c for c in agg if resolved[c].type == "lad"]
+    if districts and not out.empty:
+        out = _district_intervals(ctx, metric, out, districts)
     caveats = caveats + ctx.caveats[seen:]
     out = out.assign(metric=metric.id, area_name=out["area_code"].map(names), unit=metric.unit)
     cols = ["metric", "area_code", "area_name", "year", "period", "value", "unit", "lci_95", "uci_95", "flag",

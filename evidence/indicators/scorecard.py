@@ -100,6 +100,28 @@ def status(value: float, england: float, *, polarity: str, lci: float | None = N
     return "better than England" if higher == (polarity == "higher") else "worse than England"
 
 
+#: A rank is "too uncertain" when the ranks its confidence interval spans exceed this share of the set (or 3).
+NOISY_RANK_SHARE = 0.2
+
+
+def rank_interval(lci: float, uci: float, others: pd.Series | list[float], *,
+                  polarity: str) -> tuple[int, int] | None:
+    """The best and worst ranks an estimate could take within its confidence interval ``[lci, uci]`` among
+    ``others`` (ranked as :func:`rank_among`); None without an interval.
+
+    Examples
+    --------
+    >>> rank_interval(70.0, 76.0, [68.0, 71.0, 73.0, 75.0, 79.0], polarity="higher")
+    (2, 5)
+    >>> rank_interval(float("nan"), 76.0, [68.0], polarity="higher") is None
+    True
+    """
+    if lci is None or uci is None or np.isnan(lci) or np.isnan(uci):
+        return None
+    best, worst = (lci, uci) if polarity == "lower" else (uci, lci)
+    return rank_among(best, others, polarity=polarity)[0], rank_among(worst, others, polarity=polarity)[0]
+
+
 def rank_among(value: float, others: pd.Series | list[float], *, polarity: str) -> tuple[int | None, int]:
     """The rank ``value`` takes among ``others`` (1 = best; ``polarity`` ``"lower"`` ranks ascending; ties
     share the better rank) and how many ``others`` have a value.
@@ -259,6 +281,11 @@ def _metric_row(metric: Metric, df: pd.DataFrame, area: geography.Area, leps: li
         else:
             others = lep_rows[lep_rows["year"] == y]["value"]
             rk, of = rank_among(r["value"], others, polarity=metric.polarity)
+            rest = lep_rows[(lep_rows["year"] == y) & (lep_rows["area_code"] != area.code)]["value"]
+            spread = rank_interval(r["lci_95"], r["uci_95"], rest, polarity=metric.polarity)
+            if spread is not None and spread[1] - spread[0] + 1 > max(3, of * NOISY_RANK_SHARE):
+                notes.append(f"too uncertain to rank precisely: its 95% confidence interval spans ranks "
+                             f"{spread[0]}-{spread[1]} of {of}")
         row["rank"], row["of"] = rk, of
         row["ranked_among"] = among
         if area.code not in leps and rk is not None:

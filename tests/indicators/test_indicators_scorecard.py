@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from contextlib import redirect_stdout
 
 import numpy as np
@@ -254,3 +255,16 @@ def test_cli_scorecard_table_csv_baseline_and_compare(raw_data_dir, small_map, t
     cmp = pd.read_csv(io.StringIO(out))
     assert rc == 0 and {"baseline_value", "value", "change", "direction"} <= set(cmp.columns)
     assert geography.resolve("LLEP").code == "E37000021"
+
+
+def test_a_district_keeps_its_published_interval_and_says_when_it_is_too_uncertain_to_rank(raw_data_dir):
+    sc = scorecard("E06000009")                                                        # Blackpool
+    row = _row(sc, "unemployment-rate")
+    assert row["ranked_among"] == "districts" and row["lci_95"] < row["value"] < row["uci_95"]
+    unemp = compute("unemployment-rate", ["E06000009"], comparators=())
+    own = unemp[unemp["year"] == row["year"]].iloc[0]
+    assert (own["lci_95"], own["uci_95"]) == (row["lci_95"], row["uci_95"])
+    lo, hi = map(int, re.search(r"spans ranks (\d+)-(\d+) of", row["note"]).groups())
+    assert 1 <= lo <= row["rank"] <= hi <= row["of"] and hi - lo + 1 > 0.2 * row["of"]
+    assert row["status"] == "similar to England" or row["lci_95"] > row["england_value"] \
+        or row["uci_95"] < row["england_value"]
