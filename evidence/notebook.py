@@ -65,6 +65,7 @@ class Context:
     pack_dir: Path | None = None
     caveats: list[str] = field(default_factory=list)
     partners: list[geography.Area] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -90,11 +91,20 @@ class Context:
         try:
             yield
         except NoDataError as exc:
+            self.unavailable.append(what)
             reason = str(exc)
             _markdown(f"*{what}: not available for {self.name}. {reason[:1].upper() + reason[1:]}*")
+        except NameError:
+            # A section built on an earlier one that was not available: say so, naming it.
+            if not self.unavailable:
+                raise
+            self.unavailable.append(what)
+            _markdown(f"*{what}: not available for {self.name}. It is built on an earlier section that is not "
+                      f"available above ({', '.join(self.unavailable[:-1])}).*")
         except (EvidenceError, ValueError, KeyError, IndexError) as exc:
             if self.in_england:
                 raise
+            self.unavailable.append(what)
             _markdown(f"*{what}: not available for {self.name}. The district figures behind this section cover "
                       f"England only ({type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}).*")
 
@@ -146,7 +156,10 @@ def setup(*, area: str, vintage: int = geography.DEFAULT_VINTAGE, year: int | No
     matplotlib.rcParams["svg.hashsalt"] = "lis-evidence"  # reproducible SVG ids
     a = geography.resolve(area, vintage=vintage)
     pack = os.environ.get(PACK_DIR_ENV)
-    ctx = Context(area=a, vintage=vintage, year=year or 2023, comparators=list(comparators or ["England", "UK"]),
+    comparators = list(comparators or ["England", "UK"])
+    if a.code == "E92000001":  # England's own pack compares it with the UK only
+        comparators = [c for c in comparators if str(c).lower() not in ("england", "e92000001")]
+    ctx = Context(area=a, vintage=vintage, year=year or 2023, comparators=comparators,
                   pack_dir=Path(pack) if pack else None, partners=geography.partnerships(a, vintage=vintage))
     members = geography.members(a, vintage=vintage)
     ctx.caveats = geography.caveats(a, vintage=vintage)

@@ -48,7 +48,7 @@ def headline(ctx, indicators: list[str] = HEADLINE) -> pd.DataFrame:
     for name in indicators:
         df = _own(compute(name, [ctx.area, *ctx.partners], vintage=ctx.vintage, comparators=ctx.comparators), ctx)
         frames.append(df)
-        latest = _latest(df, ctx.year).set_index("area_code")["value"]
+        latest = _latest(df, ctx.year).drop_duplicates("area_code").set_index("area_code")["value"]
         area = latest.get(ctx.area.code)
         eng = latest.get(ENGLAND.code)
         ratio = 100 * area / eng if area is not None and pd.notna(area) and eng else None
@@ -78,6 +78,8 @@ def gap_sentence(df: pd.DataFrame, ctx, *, what: str, unit_fmt: str = "£{:,.2f}
     parts = [f"{what} in {ctx.area.name} was {unit_fmt.format(area)} in {year}"]
     others = [("UKX", "the UK"), (ENGLAND.code, "England")] + [(p.code, f"the {p.name}") for p in ctx.partners]
     for code, label in others:
+        if code == ctx.area.code:
+            continue
         ref = latest.get(code)
         if ref is not None and pd.notna(ref) and area is not None:
             pct = 100 * (area / ref - 1)
@@ -128,7 +130,7 @@ def growth_sentence(df: pd.DataFrame, ctx, *, what: str, years: int = 10) -> str
     bits = [f"{ctx.area.name} {g.get(ctx.area.code, float('nan')):.1f}% a year"]
     for code, label in [(p.code, f"the {p.name}") for p in ctx.partners] + [("UKX", "the UK"),
                                                                             (ENGLAND.code, "England")]:
-        if code in g and pd.notna(g[code]):
+        if code in g and pd.notna(g[code]) and code != ctx.area.code:
             bits.append(f"{label} {g[code]:.1f}%")
     money = "unit" in df and df["unit"].astype(str).str.contains("£").any()
     head = f"Nominal growth in {what} {start}–{end} (current prices, not adjusted for inflation)" if money else \
@@ -229,6 +231,8 @@ def gap_decomposition(ctx) -> pd.DataFrame:
     """The area's GVA-per-head gap against England split into productivity, hours per job and jobs per
     resident (log points; the parts add up to the total). All four inputs come from ONS releases on the same
     April-2023 LADs: GVA (April 2025), hours and jobs (June 2025), population (April 2025)."""
+    if ctx.area.code == ENGLAND.code:
+        raise NoDataError("England is the reference: there is no gap against England to decompose.")
     frames = {n: _own(compute(n, [ctx.area], vintage=ctx.vintage, comparators=["England"]), ctx)
               for n in ("gva", "hours", "jobs", "population")}
     year = min(int(f.dropna(subset=["value"])["year"].max()) for f in frames.values())

@@ -147,6 +147,11 @@ def test_one_pack_of_each_type_builds_every_theme(offline, tmp_path, monkeypatch
                 t["key"] for t in manifest["tables"]}
         if code == "E47000001":
             assert "Northern Powerhouse" in html
+    # A country: every theme runs; England is compared with the UK, never with itself.
+    folder = build_pack("England", out=out)
+    assert len(json.loads((folder / "pack.json").read_text())["notebooks"]) == themes_n
+    html = (folder / f"{folder.name}.html").read_text()
+    assert "no set of comparable areas" in html and "above England (" not in html
 
 
 def test_an_england_only_source_says_it_has_no_data_for_a_scottish_area(raw_data_dir):

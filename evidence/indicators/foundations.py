@@ -807,6 +807,8 @@ def _published(ctx: _Context, metric: Metric, codes: Sequence[str], *, as_code: 
 
 # ------------------------------------------------------------------------------------------------ public
 def _is_england(a) -> bool:
+    if isinstance(a, geography.Area):
+        return a.code == ENGLAND_CODE
     return isinstance(a, str) and a.strip().lower() in ("england", ENGLAND_CODE.lower())
 
 

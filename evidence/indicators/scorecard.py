@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__, areatypes, geography, provenance
-from ..errors import EvidenceError, SchemaError
+from ..errors import EvidenceError, NoDataError, SchemaError
 from .foundations import ENGLAND_CODE, UK_CODES, Metric, _Context, compute, foundation_map, shared_context
 
 SIMILAR_BAND = 0.02
@@ -349,7 +349,7 @@ def scorecards(areas: list[str | geography.Area], *, vintage: int = geography.DE
     peers = {a.code: peer_set(a, vintage) for a in resolved}
     for a in resolved:
         if a.code == ENGLAND_CODE:
-            raise EvidenceError("the scorecard compares an area with England; give a LEP, combined authority, "
+            raise NoDataError("the scorecard compares an area with England; give a LEP, combined authority, "
                                 "region or grouping")
     fm = foundation_map()
     rows: dict[str, list[dict]] = {a.code: [] for a in resolved}
