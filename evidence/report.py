@@ -766,7 +766,9 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         sources = provenance.records([r for _, df, _ in tables for r in provenance.records(df)])
         caveats = geography.caveats(a, vintage=vintage)
         write_excel(tables, tmp / f"{stem}-evidence.xlsx")
-        title = f"Local Industrial Strategy evidence: {a.name} ({vintage} geography)"
+        kind = areatypes.get(a.type)
+        title = f"Local Industrial Strategy evidence: {a.name} (" + \
+            (f"{kind.label}, {vintage} geography)" if kind.by_vintage else f"{kind.label})")
         write_html(executed, tmp / f"{stem}.html", title=title, params=params, sources=sources, caveats=caveats)
         manifest = {
             "area": {"code": a.code, "name": a.name, "type": a.type, "vintage": vintage},

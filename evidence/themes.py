@@ -205,6 +205,14 @@ def ranking_for_chart(ranks: pd.DataFrame, ctx) -> pd.DataFrame:
     return out
 
 
+def ranking_title(ranks: pd.DataFrame, shown: pd.DataFrame, *, what: str) -> str:
+    """The title of a ranking table, saying when the report shows part of it (the workbook has every row)."""
+    title = f"{what}: {ranks.attrs.get('among', 'areas')}"
+    if len(shown) < len(ranks):
+        title += f" (the top and bottom ten and the area's neighbourhood; all {len(ranks)} in the workbook)"
+    return title
+
+
 def rank_sentence(ranks: pd.DataFrame, ctx, *, what: str) -> str:
     """ "X ranks 4 of 11 combined authorities on GVA per hour worked in 2023", saying what it ranks among;
     for an area outside the set, the rank it would take."""

@@ -147,6 +147,8 @@ def test_one_pack_of_each_type_builds_every_theme(offline, tmp_path, monkeypatch
                 t["key"] for t in manifest["tables"]}
         if code == "E47000001":
             assert "Northern Powerhouse" in html
+        if code == "E06000009":  # 296 districts: the report shows part of the ranking, the workbook all of it
+            assert "all 296 in the workbook" in html and len(ranks) == 296
     # A country: every theme runs; England is compared with the UK, never with itself.
     folder = build_pack("England", out=out)
     assert len(json.loads((folder / "pack.json").read_text())["notebooks"]) == themes_n
