@@ -114,7 +114,8 @@ class Context:
             _markdown(text)
 
     def table(self, key: str, title: str, df: pd.DataFrame, *, show: pd.DataFrame | None = None) -> None:
-        """Show a table with its source note, and register it for the pack's workbook."""
+        """Show a table with its source note, and register it for the pack's workbook. With ``show``, the
+        report displays ``show`` (e.g. part of a long ranking) and the workbook still gets all of ``df``."""
         shown = df if show is None else show
         _markdown(f"**{title}**")
         if hasattr(shown, "style"):
@@ -126,7 +127,7 @@ class Context:
             _display(shown)
         _markdown(f"*{provenance.source_note(df)}*")
         if self.pack_dir is not None:
-            out = shown.copy()
+            out = df.copy()
             for col in out.columns:
                 if isinstance(out[col].dtype, pd.CategoricalDtype):
                     out[col] = out[col].astype(str)
