@@ -730,6 +730,15 @@ def _reset_signals() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def _out_folder(out: Path | str | None) -> Path:
+    """The output folder (default ``reports/``); a clear error, before any work, when it is not a folder."""
+    out = Path(out) if out is not None else config.reports_dir()
+    if out.exists() and not out.is_dir():
+        raise PackFolderError(f"--out {out} is a file, not a folder: give a folder for the packs (it is created if "
+                              "it does not exist).")
+    return out
+
+
 def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
                comparators: Sequence[str] = ("England", "UK"), out: Path | None = None,
                notebooks: Sequence[Path] | None = None, timings: dict | None = None) -> Path:
@@ -753,7 +762,7 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
     """
     start = time.perf_counter()
     a = geography.resolve(area, vintage=vintage)
-    out = Path(out) if out is not None else config.reports_dir()
+    out = _out_folder(out)
     folder = pack_folder(a, vintage, out)
     stem = _pack_stem(a, vintage)
     with _Interruptible(), _PackSlot(folder, a, vintage) as slot:
@@ -976,7 +985,7 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
     dict of str to str or None
         For each area, None if its pack was built, else the error with the path of its log.
     """
-    out = Path(out) if out is not None else config.reports_dir()
+    out = _out_folder(out)
     bar = partial(tqdm, desc="packs", unit="area", disable=not progress)
     results: dict[str, str | None] = {}
     with _Interruptible():

@@ -20,6 +20,7 @@ import psutil
 import pytest
 
 from evidence import config, geography
+from evidence.cli import main
 from evidence.errors import EvidenceError, PackFolderError
 from evidence.report import (
     VINTAGE_TYPES,
@@ -337,3 +338,13 @@ def test_the_executor_path_follows_the_same_rules(nb, tmp_path):
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.suffix != ".lock"]
     with pytest.raises(EvidenceError, match="outside its pack folder"):
         _receive(ShippedPack(area=GM_CA, files={"../evil": b""}), out, 2021)
+
+
+def test_an_out_that_is_a_file_is_a_clear_error_before_any_work(tmp_path, capsys):
+    afile = tmp_path / "reports"
+    afile.write_text("not a folder")
+    with pytest.raises(PackFolderError, match="is a file, not a folder"):
+        build_many(["BTVLEP"], out=afile, progress=False)
+    assert main(["build", "BTVLEP", "--out", str(afile), "--quiet"]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+    assert afile.read_text() == "not a folder"

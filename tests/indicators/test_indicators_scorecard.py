@@ -162,6 +162,7 @@ def test_baseline_round_trip_shows_the_change(raw_data_dir, small_map, tmp_path)
     frozen = monitoring_baseline("BTVLEP", vintage=2021, year=2020, path=path)
     csv, side = tmp_path / "btv-2020.csv", tmp_path / "btv-2020.json"
     assert csv.exists() and side.exists()
+    assert {csv.stat().st_mode & 0o777, side.stat().st_mode & 0o777} == {0o644}
     meta = json.loads(side.read_text())
     assert meta["area"] == {"code": "E37000043", "name": "Buckinghamshire", "type": "lep"}
     assert (meta["vintage"], meta["year"]) == (2021, 2020)
