@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,17 @@ def raw_data_dir(tmp_path_factory, shared_data) -> Path:
         os.environ.pop("EVIDENCE_DATA_DIR", None)
     else:
         os.environ["EVIDENCE_DATA_DIR"] = old
+
+
+@pytest.fixture
+def offline(tmp_path, monkeypatch):
+    """A data folder holding only a copy of the committed snapshot: no raw files, no ../shared."""
+    data = tmp_path / "data"
+    shutil.copytree(config.CHECKOUT_DIR / "data" / "processed" / "snapshot", data / "processed" / "snapshot")
+    monkeypatch.setenv("EVIDENCE_DATA_DIR", str(data))
+    monkeypatch.setenv("EVIDENCE_SHARED_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.delenv("EVIDENCE_MIRROR", raising=False)
+    return data
 
 
 @pytest.fixture

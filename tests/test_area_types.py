@@ -4,7 +4,6 @@ each type built from the committed snapshot (every theme ran, every chart loads)
 from __future__ import annotations
 
 import json
-import shutil
 
 import matplotlib.image as mpimg
 import pandas as pd
@@ -17,8 +16,6 @@ from evidence.indicators import area as area_ind
 from evidence.indicators.comparators import nearest_neighbours
 from evidence.notebook import setup
 from evidence.report import build_pack
-
-COMMITTED = config.CHECKOUT_DIR / "data" / "processed" / "snapshot"
 
 
 def test_every_listed_type_is_in_the_registry_and_has_a_comparison_set_of_its_own_kind():
@@ -93,16 +90,6 @@ def test_build_all_by_type_and_names_by_type(monkeypatch, capsys):
     assert main(["build", "--type", "ca", "Greater Manchester", "--quiet"]) == 0
     assert seen["areas"] == ["ca:Greater Manchester"]
     assert geography.resolve(seen["areas"][0]).code == "E47000001"
-
-
-@pytest.fixture
-def offline(tmp_path, monkeypatch):
-    data = tmp_path / "data"
-    shutil.copytree(COMMITTED, data / "processed" / "snapshot")
-    monkeypatch.setenv("EVIDENCE_DATA_DIR", str(data))
-    monkeypatch.setenv("EVIDENCE_SHARED_DATA", str(tmp_path / "nowhere"))
-    monkeypatch.delenv("EVIDENCE_MIRROR", raising=False)
-    return data
 
 
 USER_GROUP = """

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -39,17 +38,6 @@ def test_snapshot_equals_a_fresh_parse_of_the_pinned_files(raw_data_dir, name):
     assert len(snap) == len(fresh) and list(snap.columns) == list(fresh.columns)
     assert np.array_equal(snap["value"].to_numpy(), fresh["value"].to_numpy(), equal_nan=True)
     assert [r["sha256"] for r in meta["provenance"]] == [r["sha256"] for r in provenance.records(fresh)]
-
-
-@pytest.fixture
-def offline(tmp_path, monkeypatch):
-    """A data folder holding only a copy of the committed snapshot: no raw files, no ../shared."""
-    data = tmp_path / "data"
-    shutil.copytree(COMMITTED, data / "processed" / "snapshot")
-    monkeypatch.setenv("EVIDENCE_DATA_DIR", str(data))
-    monkeypatch.setenv("EVIDENCE_SHARED_DATA", str(tmp_path / "nowhere"))
-    monkeypatch.delenv("EVIDENCE_MIRROR", raising=False)
-    return data
 
 
 def test_loads_fall_back_to_the_snapshot_offline(offline):
