@@ -133,6 +133,30 @@ def bars(df: pd.DataFrame, *, title: str, ylabel: str, label: str, value: str = 
 
 
 @timing.phased("charting")
+def mix_bars(df: pd.DataFrame, *, title: str, label: str = "industry_name", note: str | None = None) -> Figure:
+    """Horizontal paired bars of an industry-mix split (:func:`evidence.themes.industry_mix`): each industry's
+    mix and within-industry contribution to the gap in GVA per job, £ per job, with the total last."""
+    d = df.iloc[::-1]
+    fig = Figure(figsize=(8, max(4.0, 0.32 * len(d) + 1.4)))
+    ax = fig.subplots()
+    _style(ax)
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
+    y = np.arange(len(d))
+    ax.barh(y + 0.2, d["mix"], height=0.4, color=OKABE_ITO[1], label="Industry mix")
+    ax.barh(y - 0.2, d["within"], height=0.4, color=HIGHLIGHT, label="Productivity within the industry")
+    ax.set_yticks(y, [textwrap.shorten(str(v), 55, placeholder="…") for v in d[label]])
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, p: f"{'−' if v < 0 else ''}£{abs(v):,.0f}"))
+    ax.set_xlabel("Contribution to the gap in GVA per job against England, £ per job")
+    ax.tick_params(axis="y", labelsize=7)
+    ax.axhline(0.5, color="#BBBBBB", linewidth=0.8)
+    ax.legend(fontsize=8, frameon=False, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2)
+    method = " ".join(df.attrs.get("caveats", [])[:1])
+    return _finish(fig, title, note or f"{method} {provenance.source_note(df)}".strip())
+
+
+@timing.phased("charting")
 def bubble(df: pd.DataFrame, *, title: str, x: str = "lq", y: str = "growth_cagr", size: str = "size",
            label: str = "industry", xlabel: str = "Location quotient (England = 1)",
            ylabel: str = "Growth, compound annual rate", note: str | None = None) -> Figure:

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from . import geography, provenance
-from .errors import NoDataError
+from .errors import EvidenceError, NoDataError
 from .indicators.area import ENGLAND, INDICATORS, compute, get_indicator, membership_table, rank_among
-from .indicators.productivity import decompose_gva_per_head_gap
+from .indicators.productivity import decompose_gva_per_head_gap, decompose_productivity_gap
 
 HEADLINE = ["population", "jobs", "gva", "gva-per-head", "gva-per-hour", "gva-per-job"]
 #: Headline indicators that are totals: compared with England as a share, not an index.
@@ -251,11 +251,118 @@ def gap_decomposition(ctx) -> pd.DataFrame:
         wide = part if wide is None else wide.merge(part, on=["area_code", "year"])
     out = decompose_gva_per_head_gap(wide, reference=ENGLAND.code)
     out = out[out["area_code"] == ctx.area.code]
-    labels = {"productivity": "Productivity (GVA per hour)", "hours_per_job": "Hours per job",
-              "jobs_per_resident": "Jobs per resident", "total": "Total gap in GVA per head"}
-    out = out.assign(part=out["component"].map(labels))
+    labels = {"productivity": "Productivity (balanced GVA per hour worked, unsmoothed)",
+              "hours_per_job": "Hours per job", "jobs_per_resident": "Jobs per resident",
+              "total": "Total gap in GVA per head"}
+    out = out.assign(part=out["component"].map(labels), percent=100 * np.expm1(out["log_points"] / 100))
     return provenance.combine(out.reset_index(drop=True), *frames.values())
 
+
+#: Sections left out of the industry-mix split: real estate's GVA is mostly owner-occupiers' imputed rent, which
+#: has no jobs, and households and extraterritorial bodies employ almost nobody.
+MIX_EXCLUDED = ("L", "T", "U")
+
+
+def decomposition_sentence(dec: pd.DataFrame, ctx) -> str:
+    """Reconcile the decomposition's productivity part with the headline GVA per hour: the first is balanced
+    GVA over hours (so that the parts multiply to GVA per head), the second ONS's smoothed productivity series."""
+    d = dec.set_index("component")
+    p = d.loc["productivity"]
+    year = int(p["year"])
+    head = _latest(_own(trend(ctx, "gva-per-hour"), ctx), year)
+    eng = head[head["area_code"] == ENGLAND.code]["value"]
+    own = head[head["area_code"] == ctx.area.code]["value"]
+    line = (f"The productivity part divides balanced GVA by hours worked, so that the three parts multiply to GVA "
+            f"per head: {float(p['log_points']):+.1f} log points, or {abs(float(p['percent'])):.1f}% "
+            f"{'below' if p['percent'] < 0 else 'above'} England in {year}.")
+    if len(eng) and len(own) and int(head["year"].iloc[0]) == year:
+        pct = 100 * (float(own.iloc[0]) / float(eng.iloc[0]) - 1)
+        line += (f" ONS's headline GVA per hour worked (smoothed), used in the rest of this pack, puts {ctx.name} "
+                 f"{abs(pct):.1f}% {'below' if pct < 0 else 'above'} England in the same year.")
+    return line
+
+def industry_mix(ctx) -> pd.DataFrame:
+    """The area's gap in GVA per job against England split into industry mix and within-industry productivity
+    (:func:`~evidence.indicators.productivity.decompose_productivity_gap`), by industry section.
+
+    GVA is ONS balanced GVA at current prices; jobs are BRES employment (employees and working owners) of the
+    same year: 2019 (the last year before the pandemic) where the area's type has its own BRES section rows,
+    else 2017, the last year of the district file. One year in one year's prices, so no deflation is needed.
+    ``attrs["year"]`` gives the year and ``attrs["caveats"]`` the method's notes."""
+    from .indicators import sectors
+
+    if ctx.area.code == ENGLAND.code:
+        raise NoDataError("England is the reference: there is no gap against England to split.")
+    year = None
+    for y in (2019, 2017):
+        try:
+            emp = sectors.industry_structure(ctx.area, year=y, vintage=ctx.vintage, basis="employment",
+                                             level="section")
+        except NoDataError:
+            raise
+        except EvidenceError:  # no BRES sections for this area in that year: try the district file's last year
+            continue
+        year = y
+        break
+    if year is None:
+        raise NoDataError(f"No BRES employment by industry section covers {ctx.name} in 2017 or 2019.")
+    gva = sectors.industry_structure(ctx.area, year=year, vintage=ctx.vintage, basis="gva", level="section")
+    gva = gva[gva["industry"] != "unallocated"]
+    # GVA sections group some BRES sections ("AB (1-9)", "DE (35-39)"): map each BRES letter to its GVA row.
+    letters = {ch: code for code in gva["industry"] for ch in str(code).split(" ")[0]}
+    emp = emp.assign(industry=emp["industry"].map(letters))
+    rows = []
+    if set(gva["unit"]) != {"£ million, current prices"}:
+        raise EvidenceError(f"expected GVA in £ million, got {sorted(set(gva['unit']))}")
+    for code, v in ((ctx.area.code, "value"), (ENGLAND.code, "england_value")):
+        part = gva[["industry", v]].rename(columns={v: "gva"})
+        rows.append(part.assign(area_code=code, gva=part["gva"] * 1e6))
+    g = pd.concat(rows)
+    rows = []
+    for code, v in ((ctx.area.code, "value"), (ENGLAND.code, "england_value")):
+        e = emp.dropna(subset=["industry"]).groupby("industry", as_index=False)[v].sum(min_count=1)
+        rows.append(e.rename(columns={v: "jobs"}).assign(area_code=code))
+    tidy = g.merge(pd.concat(rows), on=["area_code", "industry"])
+    tidy = tidy[~tidy["industry"].str[0].isin(MIX_EXCLUDED) | tidy["industry"].str.startswith("AB")]
+    out = decompose_productivity_gap(tidy, area=ctx.area.code, reference=ENGLAND.code)
+    names = dict(zip(gva["industry"], gva["industry_name"], strict=True))
+    out.insert(1, "industry_name", out["industry"].map(names).fillna("All industries shown"))
+    out.insert(2, "year", year)
+    out = provenance.combine(out, gva, emp)
+    out.attrs["year"] = year
+    out.attrs["caveats"] = list(dict.fromkeys(
+        [f"GVA per job here is balanced GVA (current prices, {year}) over BRES employment (employees and working "
+         f"owners, {year}), excluding real estate (its GVA is mostly imputed rent), households and extraterritorial "
+         "bodies. It differs from ONS's headline GVA per filled job, which uses productivity jobs and smoothed GVA."]
+        + gva.attrs.get("caveats", [])[:1] + emp.attrs.get("caveats", [])))
+    return out
+
+
+def _pounds(x: float) -> str:
+    return f"{'−' if x < 0 else '+' if x > 0 else ''}£{abs(x):,.0f}"
+
+
+def industry_mix_sentence(mix: pd.DataFrame, ctx) -> str:
+    """The split in words: the gap, how much of it is industry mix and how much productivity within industries,
+    and the two industries that contribute most to the within-industry part."""
+    t = mix.set_index("industry").loc["Total"]
+    gap = float(t["area_per_job"] - t["reference_per_job"])
+    pct = 100 * gap / float(t["reference_per_job"])
+    body = mix[mix["industry"] != "Total"]
+    top = body.nsmallest(2, "within") if gap < 0 else body.nlargest(2, "within")
+    names = " and ".join(str(n).lower() for n in top["industry_name"])
+    year = int(mix["year"].iloc[0])
+    return (f"In {year}, GVA per job (balanced GVA over BRES employment, excluding real estate) in {ctx.name} was "
+            f"£{float(t['area_per_job']):,.0f}, {abs(pct):.1f}% {'below' if gap < 0 else 'above'} England "
+            f"(£{float(t['reference_per_job']):,.0f}): a gap of {_pounds(gap)} a job, of which industry mix accounts "
+            f"for {_pounds(float(t['mix']))} and productivity within industries for {_pounds(float(t['within']))}. "
+            f"Within industries, {names} contribute most.")
+
+
+def industry_mix_title(mix: pd.DataFrame, ctx) -> str:
+    t = mix.set_index("industry").loc["Total"]
+    main = "productivity within industries" if abs(t["within"]) >= abs(t["mix"]) else "the industry mix"
+    return f"{ctx.name}'s gap in GVA per job to England, {int(mix['year'].iloc[0])}: mostly {main}"
 
 def members_table(ctx) -> pd.DataFrame:
     """The area's member LADs with their region."""
