@@ -122,6 +122,10 @@ class PackFolderError(EvidenceError):
     or something that is not a pack at all. The message names the folder, what is in it and what to do."""
 
 
+class InconsistentPackError(EvidenceError):
+    """A built pack states one figure with two values (see :mod:`evidence.consistency`)."""
+
+
 class BuildInterrupted(KeyboardInterrupt):
     """A pack build was stopped by SIGTERM or SIGINT; its temporary folders are already removed.
 

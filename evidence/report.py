@@ -49,7 +49,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import __version__, areatypes, config, frames, geography, provenance
+from . import __version__, areatypes, config, consistency, frames, geography, provenance
 from .errors import BuildInterrupted, EvidenceError, PackFolderError
 from .notebook import PACK_DIR_ENV
 from .sources.base import read_parquet
@@ -792,7 +792,9 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
             # what a later build may delete when it replaces this pack
             "files": sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file()),
         }
+        manifest["headline"] = consistency.headline(tables, a.name)
         (tmp / "pack.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n")
+        consistency.check(tmp)
         slot.commit()
     if timings is not None:
         end = time.perf_counter()

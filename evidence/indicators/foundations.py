@@ -1012,6 +1012,13 @@ def _compute_difference(metric: Metric, areas: list[geography.Area], *, comparat
         "missing": j["missing_a"].where(j["missing_a"].notna(), j["missing_b"]),
         "note": j["note_a"].where(j["note_a"].notna(), j["note_b"]),
     })
+    # The two values of the same year, so that the difference can be checked against the rows shown beside it
+    # (which may be of a later year for one of the two).
+    parts = [f"{metric.minuend} {x:,.1f} minus {metric.subtrahend} {y:,.1f} ({metric.unit}), both {int(yr)}"
+             if pd.notna(x) and pd.notna(y) else None for x, y, yr in zip(j["value_a"], j["value_b"], j["year"],
+                                                                         strict=True)]
+    out["note"] = [p if n is None or pd.isna(n) else f"{p}; {n}" if p else n
+                   for p, n in zip(parts, out["note"], strict=True)]
     res = provenance.combine(out.reset_index(drop=True), a, b)
     res.attrs["caveats"] = list(dict.fromkeys(a.attrs.get("caveats", []) + b.attrs.get("caveats", [])
                                               + ([metric.note] if metric.note else [])))
