@@ -415,6 +415,8 @@ def _finish(out: pd.DataFrame, panel: _Panel, extra_caveats: Sequence[str] = ())
 # ------------------------------------------------------------------------------------------- sectors
 #: Years whose employment structure is distorted by the pandemic (furlough, closures): never chosen silently.
 PANDEMIC_YEARS = (2020, 2021)
+#: The last year of BRES 2-digit divisions for England in the shipped files (the district file, 2015-2017).
+ENGLAND_DIVISION_YEAR = max(_LAD_FILE_YEARS)
 #: An area whose member districts' BRES divisions (2015-2017) differ from a combined authority's rows by less
 #: than this share of its employment (Nomis rounding) is that authority's area (e.g. Lancashire LEP 2021 and
 #: the Lancashire Combined County Authority), so the CA rows (to 2024) give its divisions.

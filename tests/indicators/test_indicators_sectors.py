@@ -251,6 +251,24 @@ def test_employment_section_lqs_use_the_lep_rows(raw_data_dir):
     assert np.allclose(ss["national_growth"] + ss["industry_mix"] + ss["regional_share"], ss["change"])
 
 
+def test_employment_structure_is_never_a_pandemic_year(raw_data_dir):
+    """Issue 15, defect 7: Lancashire's employment structure used BRES 2020 (furlough); the LEP file runs to 2020,
+    so the latest non-pandemic year is 2019, and the year is in the titles."""
+    from evidence import themes
+    from evidence.notebook import setup
+
+    lancs = setup(area="Lancashire", vintage=2021)
+    assert themes.employment_year(lancs) == 2019
+    assert themes.employment_year(setup(area="ca:West Midlands")) == 2019
+    assert themes.employment_year(setup(area=LLEP, vintage=2017)) == 2017
+    assert "2019" in themes.employment_year_note(lancs) and "2020" in themes.employment_year_note(lancs)
+    emp = X.location_quotients(lancs.area, year=themes.employment_year(lancs), vintage=2021, basis="employment",
+                               level="section")
+    assert set(emp["year"]) == {2019}
+    assert themes.specialisation_title(emp, lancs, what="employment").startswith(
+        "Lancashire is most specialised, by employment, 2019, in")
+
+
 def test_employment_divisions_sum_member_lads(raw_data_dir):
     lad = get("bres-lad-division-2015-2017")
     lad = lad[(lad["year"] == 2017) & lad["area_code"].astype(str).isin(LLEP_LADS)]
