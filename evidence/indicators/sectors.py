@@ -691,15 +691,23 @@ def location_quotients(area: str | geography.Area, *, year: int, vintage: int = 
     England's own LQs are all 1.
 
     With ``family`` (e.g. ``"grand-challenges"``) or ``sectors`` (names or :class:`~evidence.sectors.Sector`),
-    the categories are sectors: each sector's value is the sum of its GVA leaf rows or BRES divisions
-    (:func:`evidence.sectors.gva_rows`, :func:`~evidence.sectors.bres_divisions`), against the area's total,
-    and ``approximate`` says the sector takes whole rows it only partly covers.
+    the categories are sectors, against the area's total. On GVA each leaf row the sector touches
+    (:func:`evidence.sectors.gva_rows`) is apportioned by the employment of the sector's divisions within it,
+    in the area and in England separately (BRES, the year nearest ``year`` for the districts; see
+    ``attrs["method"]``):
+
+    .. math:: x_{is} = \sum_r GVA_{ir} \frac{\sum_{d \in r} c_{sd} E_{id}}{\sum_{d \in r} E_{id}}
+
+    with :math:`c_{sd}` the share of division *d* the sector holds (1, or its share of the division's SIC classes).
+    On employment, :math:`x_{is} = \sum_d c_{sd} E_{id}`. ``approximate`` says the sector holds part of a
+    division; ``value_low`` and ``value_high`` take :math:`c_{sd}` as 0 and 1 there.
 
     Returns
     -------
     DataFrame
         ``area_code, area_name, year, basis, level, industry, industry_name, value, share, england_value,
-        england_share, lq, lq_low, england_complete, flag`` (plus ``family`` and ``approximate`` for sectors).
+        england_share, lq, lq_low, england_complete, flag`` (plus ``family``, ``sector_id``, ``value_low``,
+        ``value_high`` and ``approximate`` for sectors, and ``attrs["method"]``).
         ``flag`` is ``suppressed`` (the area has a suppressed cell: NA), ``England lower bound`` (England's
         value misses suppressed cells; the LQ lies in ``[lq_low, lq]``) or None.
 
