@@ -20,11 +20,11 @@ Only SIC codes and notes are stored. The mappings are derived in code:
   :func:`evidence.sources.ons_gva.sic_divisions`), and
 - onto the 88 SIC 2-digit divisions published by BRES (:func:`bres_divisions`).
 
-A row or division is ``approximate`` when the sector covers only part of it. The sector's value is then
-overstated by the rest of the row. For example, Space (30.30, 51.22...) takes all of ``CI-CL (26-30)`` and
-``49-51`` in GVA, and all of divisions 30 and 51 in BRES. Coverage is counted in SIC codes
+A row or division is ``approximate`` when the sector covers only part of it. Coverage is counted in SIC codes
 (``code_share``: the share of the row's classes, or subclasses where a class is split, that the sector
-holds). That is a measure of definition, not of economic size.
+holds). That is a measure of definition, not of economic size. For example, Space (30.30, 51.22...) touches
+``CI-CL (26-30)`` and ``49-51`` in GVA, and divisions 30 and 51 in BRES. The values in
+:mod:`evidence.indicators.sectors` apportion such rows by employment rather than take them whole.
 
 SIC 2007 codes are written the ONS way: section ``J``, division ``62``, group ``62.0``, class ``62.01``,
 subclass ``62.01/1``. Undotted spellings (``6201``, ``62012``; the Companies House ``62020`` for a class
@@ -415,7 +415,7 @@ def _coverage_rows(s: Sector, units: list[tuple[str, str, list[str]]]) -> list[d
         text = ", ".join(listed) + (f" less {', '.join(listed_ex)}" if listed_ex else "")
         span = divs[0] if len(divs) == 1 else f"{divs[0]}-{divs[-1]}"
         note = (f"partial: the sector holds {len(covered)} of the {len(unit_atoms)} SIC classes in {span} "
-                f"({text}); the rest of the row is counted too, so the sector is overstated" if approximate
+                f"({text}); the row is apportioned, so the sector's value is approximate" if approximate
                 else f"exact: all of {span}")
         rows.append({"code": code, "name": name, "divisions": span, "approximate": approximate,
                      "code_share": share, "sic": text, "note": note})

@@ -457,15 +457,33 @@ def specialisation_title(lq: pd.DataFrame, ctx, *, what: str) -> str:
     top = lq.dropna(subset=["lq"]).nlargest(3, "lq")
     label = "industry_name" if "industry_name" in lq else "sector"
     names = ", ".join(f"{str(r[label])[:40]} ({r['lq']:.1f})" for _, r in top.iterrows())
-    return f"{ctx.area.name} is most specialised, by {what}, in {names}"
+    years = sorted({int(y) for y in lq["year"].dropna()}) if "year" in lq else []
+    when = f", {years[-1]}" if years else ""
+    return f"{ctx.area.name} is most specialised, by {what}{when}, in {names}"
 
 
 def employment_year(ctx) -> int:
-    """The latest year of BRES employment by section the shipped files give for this kind of area: 2020 where
-    the type has its own published rows (LEPs on their 2021 boundaries, combined authorities), else 2017, the
-    last year of the district file."""
+    """The latest year of BRES employment by section, with England beside it, that the shipped files give for
+    this kind of area and that is not a pandemic year (2020 and 2021, when furlough and closures distort the
+    structure): 2019 where the type has its own published rows to 2020 (LEPs on their 2021 boundaries,
+    combined authorities, against the England row of the same LEP file), else 2017, the last year of the
+    district file."""
+    from .indicators.sectors import PANDEMIC_YEARS
+
     own = ctx.kind.datasets
-    return 2020 if ("bres-lep" in own and ctx.vintage == 2021) or "bres-ca" in own else 2017
+    last = 2020 if ("bres-lep" in own and ctx.vintage == 2021) or "bres-ca" in own else 2017
+    return max(y for y in range(2015, last + 1) if y not in PANDEMIC_YEARS)
+
+
+def employment_year_note(ctx) -> str:
+    """Why the employment structure is of the year it is (for the notebook's markdown)."""
+    y = employment_year(ctx)
+    if y == 2019:
+        return ("*Employment structure: BRES 2019, the latest year before the pandemic. The LEP file also has 2020, "
+                "left out because furlough and closures distort that year's structure; no later year with an England "
+                "comparison is in the shipped files.*")
+    return ("*Employment structure: BRES 2017, the last year of the open district-by-industry file (Nomis), the latest "
+            f"with England beside it for {ctx.area.name}.*")
 
 
 def shift_share_title(ss: pd.DataFrame, ctx) -> str:

@@ -413,8 +413,19 @@ def _finish(out: pd.DataFrame, panel: _Panel, extra_caveats: Sequence[str] = ())
 
 
 # ------------------------------------------------------------------------------------------- sectors
+#: Years whose employment structure is distorted by the pandemic (furlough, closures): never chosen silently.
+PANDEMIC_YEARS = (2020, 2021)
+#: The last year of BRES 2-digit divisions for England in the shipped files (the district file, 2015-2017).
+ENGLAND_DIVISION_YEAR = max(_LAD_FILE_YEARS)
+#: An area whose member districts' BRES divisions (2015-2017) differ from a combined authority's rows by less
+#: than this share of its employment (Nomis rounding) is that authority's area (e.g. Lancashire LEP 2021 and
+#: the Lancashire Combined County Authority), so the CA rows (to 2024) give its divisions.
+_SAME_AREA_TOLERANCE = 0.035
+
+
 def _sector_rows(s: sector_defs.Sector, panel: _Panel) -> pd.DataFrame:
-    """The categories a sector sums over on this panel's basis, with whether each is approximate."""
+    """The categories a sector draws on, with whether each is approximate and (employment) the share of it
+    taken: ``code_share``, the share of the division's SIC classes the sector holds."""
     if panel.basis == "gva":
         if panel.level != "leaf":
             raise InvalidArgumentError("sector values on GVA use the leaf industries: pass level='leaf'.")
@@ -424,28 +435,150 @@ def _sector_rows(s: sector_defs.Sector, panel: _Panel) -> pd.DataFrame:
             raise InvalidArgumentError("sector values on employment use BRES divisions (2015-2017 for LADs, LEPs and "
                                        "groups; 2015-2024 for combined authorities): pass level='division'.")
         m = sector_defs.bres_divisions(s).rename(columns={"division": "code"})
-    return m[["code", "approximate"]]
+    return m[["code", "approximate", "code_share"]]
 
 
-def _sector_panel(panel: _Panel, sectors: Sequence[sector_defs.Sector]) -> _Panel:
-    """Replace the panel's categories by sectors (each summed over its rows), plus a ``rest`` for each."""
+def nearest_year(years: Sequence[int], target: int) -> int:
+    """The year of ``years`` nearest ``target`` (the later one on a tie).
+
+    >>> nearest_year([2015, 2016, 2017], 2023), nearest_year(range(2015, 2025), 2021)
+    (2017, 2021)
+    """
+    return min(years, key=lambda y: (abs(y - target), -y))
+
+
+def _division_source(area: geography.Area, vintage: int, partial: str) -> tuple[pd.DataFrame, str]:
+    """The finest BRES employment (``year, industry, value``, divisions) of an area's districts, and its label.
+
+    A combined authority, or an area whose districts are exactly one (checked on the 2015-2017 overlap),
+    uses its rows of ``bres-ca-2015-2024`` (2015-2024); any other area sums its member LADs of
+    ``bres-lad-division-2015-2017``; England sums the English LADs.
+    """
+    lads = _lad_divisions(list(_LAD_FILE_YEARS), "division")
+    if area.code == ENGLAND.code:
+        return (lads.groupby(["year", "industry"], as_index=False)["value"].sum(),
+                "BRES, sum of English districts (bres-lad-division-2015-2017)")
+    members, _ = membership_table([area], vintage=vintage, partial=partial)
+    _require_coverage([area], members, lads, "BRES employment by local authority")
+    own = aggregate(lads, members, by=("year", "industry"))[["year", "industry", "value"]]
+    ca = _tidy_bres(_bres("bres-ca-2015-2024"), "division")
+    mine = own.set_index(["year", "industry"])["value"]
+    for code, rows in ca.groupby("area_code", observed=True):
+        r = rows.set_index(["year", "industry"])["value"]
+        if code == area.code or ((r.reindex(mine.index) - mine).abs().sum() < _SAME_AREA_TOLERANCE * mine.sum()):
+            what = "its" if code == area.code else f"{rows['area_name'].iloc[0]} ({code}, the same districts)"
+            return rows[["year", "industry", "value"]], f"BRES, {what} combined-authority rows (bres-ca-2015-2024)"
+    return own, "BRES, sum of member districts (bres-lad-division-2015-2017)"
+
+
+def _row_weights(code_share: dict[str, float], emp: pd.Series | None, rows: Sequence[str]) -> pd.DataFrame:
+    """A sector's weight in each GVA leaf row: the employment of its divisions in the row over the row's.
+
+    .. math:: w_r = \\sum_{d \\in r} c_d E_d \\big/ \\sum_{d \\in r} E_d
+
+    with :math:`E_d` the division's employment and :math:`c_d` the share of the division the sector holds
+    (1 for a whole division; for a part, its share of the division's SIC classes). ``low`` and ``high`` take
+    :math:`c_d` as 0 and 1 for the divisions held in part. A row with no employment has NA weights; with
+    ``emp=None`` every division of the row counts equally (the last resort for a row nobody works in).
+    """
+    out = []
+    for r in rows:
+        divs = ons_gva.sic_divisions(r)
+        e = pd.Series(1.0, index=divs) if emp is None else emp.reindex(divs).fillna(0.0)
+        c = pd.Series(code_share).reindex(divs).fillna(0.0)
+        tot = e.sum()
+        if tot <= 0:
+            out.append({"code": r, "w": np.nan, "low": np.nan, "high": np.nan})
+            continue
+        out.append({"code": r, "w": (c * e).sum() / tot, "low": (e * (c >= 1)).sum() / tot,
+                    "high": (e * (c > 0)).sum() / tot})
+    return pd.DataFrame(out).set_index("code")
+
+
+def _gva_weights(secs: Sequence[sector_defs.Sector], area: geography.Area, *, vintage: int, partial: str,
+                 years: Sequence[int]) -> tuple[dict, dict, list[str], list]:
+    """Per (sector, GVA year): the row weights of the area and of England, and the method notes."""
+    own, own_src = _division_source(area, vintage, partial)
+    eng, eng_src = _division_source(ENGLAND, vintage, partial)
+    w_area, w_eng, notes = {}, {}, []
+    for y in years:
+        ya, ye = nearest_year(sorted(own["year"].unique()), y), nearest_year(sorted(eng["year"].unique()), y)
+        ea = own[own["year"] == ya].set_index("industry")["value"]
+        ee = eng[eng["year"] == ye].set_index("industry")["value"]
+        for s in secs:
+            rows = sector_defs.gva_rows(s)["industry"].tolist()
+            share = sector_defs.bres_divisions(s).set_index("division")["code_share"].to_dict()
+            wa, we = _row_weights(share, ea, rows), _row_weights(share, ee, rows)
+            even = _row_weights(share, None, rows)
+            w_eng[s.name, y] = we.fillna(even)
+            w_area[s.name, y] = wa.fillna(w_eng[s.name, y])   # a row nobody works in locally: England's mix
+        notes.append(f"GVA {y}: {area.name} employment {ya} ({own_src}); England employment {ye} ({eng_src})")
+    method = ("Sector GVA is apportioned, not summed: each ONS GVA row (current prices) is split among sectors by "
+              "the employment of the sector's SIC divisions within that row (BRES, Nomis open access, employment), "
+              "in the area and, separately, in England. Within a division the sector holds only in part, its "
+              "employment is split equally across the division's SIC classes (no open data is finer than 2-digit); "
+              "value_low and value_high count such divisions as none and as all of it. "
+              + "; ".join(notes) + ".")
+    own_years = sorted(own["year"].unique())
+    lag = max(y - nearest_year(own_years, y) for y in years)
+    if lag >= 3:
+        method += (f" The area's division employment is {lag} years older than the GVA: open 2-digit BRES for its "
+                   "districts ends in 2017, so the split is approximate and the employment-based LQ (BRES divisions, "
+                   "2017) is the more direct measure of the sectors' weight.")
+    srcs = [_bres("bres-lad-division-2015-2017")] + ([_bres("bres-ca-2015-2024")] if "bres-ca" in own_src else [])
+    return w_area, w_eng, [method], srcs
+
+
+def _sector_panel(panel: _Panel, sectors: Sequence[sector_defs.Sector], *, area: geography.Area | None = None,
+                  vintage: int = geography.DEFAULT_VINTAGE, partial: str = "exclude") -> _Panel:
+    """Replace the panel's categories by sectors, plus a ``rest`` for each.
+
+    On employment a sector is the sum over its divisions of ``code_share`` x the division. On GVA each leaf row
+    is apportioned by :func:`_gva_weights` (``area`` is required).
+    """
     area_rows, nat_rows = [], []
     a, n = panel.area, panel.nation
     a_tot = a.groupby(["area_code", "area_name", "year"], as_index=False)["value"].sum(min_count=1)
     n_tot = n.groupby("year", as_index=False)["value"].sum()
-    approx = {}
+    approx: dict[str, bool] = {}
+    caveats = list(panel.caveats)
+    years = sorted(a["year"].unique())
+    if panel.basis == "gva":
+        if area is None:
+            raise InvalidArgumentError("sector GVA needs the area, to apportion its rows by employment.")
+        w_area, w_eng, method, bres_srcs = _gva_weights(sectors, area, vintage=vintage, partial=partial, years=years)
+        caveats += method
+        sources = [*panel.sources, *bres_srcs]
+    else:
+        sources = list(panel.sources)
     for s in sectors:
         rows = _sector_rows(s, panel)
         approx[s.name] = bool(rows["approximate"].any())
         codes = rows["code"].tolist()
         sub = a[a["industry"].isin(codes)]
+        nsub = n[n["industry"].isin(codes)]
+        if panel.basis == "gva":
+            wa = pd.concat({y: w_area[s.name, y] for y in years}, names=["year", "industry"]).reset_index()
+            we = pd.concat({y: w_eng[s.name, y] for y in years}, names=["year", "industry"]).reset_index()
+            sub = sub.merge(wa, on=["year", "industry"])
+            nsub = nsub.merge(we, on=["year", "industry"])
+        else:
+            share = rows.set_index("code")["code_share"]
+            sub = sub.assign(w=sub["industry"].map(share), low=sub["industry"].map(share.where(share >= 1, 0.0)),
+                             high=1.0)
+            nsub = nsub.assign(w=nsub["industry"].map(share))
+        sub = sub.assign(v=sub["value"] * sub["w"], vl=sub["value"] * sub["low"], vh=sub["value"] * sub["high"])
         v = sub.groupby(["area_code", "area_name", "year"], as_index=False).agg(
-            value=("value", "sum"), blank=("value", lambda x: x.isna().any()))
-        v["value"] = v["value"].where(~v.pop("blank"))
+            value=("v", "sum"), value_low=("vl", "sum"), value_high=("vh", "sum"),
+            blank=("v", lambda x: x.isna().any()))
+        bad = v.pop("blank")
+        for c in ("value", "value_low", "value_high"):
+            v[c] = v[c].where(~bad)
         v["industry"] = s.name
         area_rows.append(v)
-        ns = n[n["industry"].isin(codes)].groupby("year", as_index=False).agg(
-            value=("value", "sum"), upper=("upper", "sum"), complete=("complete", "all"))
+        nsub = nsub.assign(value=nsub["value"] * nsub["w"], upper=nsub["upper"] * nsub["w"])
+        ns = nsub.groupby("year", as_index=False).agg(value=("value", "sum"), upper=("upper", "sum"),
+                                                      complete=("complete", "all"))
         ns["industry"] = s.name
         nat_rows.append(ns)
     area_df = pd.concat(area_rows, ignore_index=True)
@@ -453,7 +586,8 @@ def _sector_panel(panel: _Panel, sectors: Sequence[sector_defs.Sector]) -> _Pane
     nat_df = pd.concat(nat_rows, ignore_index=True)
     area_df = area_df.merge(a_tot.rename(columns={"value": "total"}), on=["area_code", "area_name", "year"])
     nat_df = nat_df.merge(n_tot.rename(columns={"value": "total"}), on="year")
-    out = _Panel(panel.basis, "sector", panel.unit, area_df, nat_df, panel.caveats, panel.sources)
+    out = _Panel(panel.basis, "sector", panel.unit, area_df, nat_df, caveats, sources)
+    out.method = caveats[len(panel.caveats):]  # type: ignore[attr-defined]
     out.approximate = approx  # type: ignore[attr-defined]
     return out
 
@@ -557,15 +691,23 @@ def location_quotients(area: str | geography.Area, *, year: int, vintage: int = 
     England's own LQs are all 1.
 
     With ``family`` (e.g. ``"grand-challenges"``) or ``sectors`` (names or :class:`~evidence.sectors.Sector`),
-    the categories are sectors: each sector's value is the sum of its GVA leaf rows or BRES divisions
-    (:func:`evidence.sectors.gva_rows`, :func:`~evidence.sectors.bres_divisions`), against the area's total,
-    and ``approximate`` says the sector takes whole rows it only partly covers.
+    the categories are sectors, against the area's total. On GVA each leaf row the sector touches
+    (:func:`evidence.sectors.gva_rows`) is apportioned by the employment of the sector's divisions within it,
+    in the area and in England separately (BRES, the year nearest ``year`` for the districts; see
+    ``attrs["method"]``):
+
+    .. math:: x_{is} = \sum_r GVA_{ir} \frac{\sum_{d \in r} c_{sd} E_{id}}{\sum_{d \in r} E_{id}}
+
+    with :math:`c_{sd}` the share of division *d* the sector holds (1, or its share of the division's SIC classes).
+    On employment, :math:`x_{is} = \sum_d c_{sd} E_{id}`. ``approximate`` says the sector holds part of a
+    division; ``value_low`` and ``value_high`` take :math:`c_{sd}` as 0 and 1 there.
 
     Returns
     -------
     DataFrame
         ``area_code, area_name, year, basis, level, industry, industry_name, value, share, england_value,
-        england_share, lq, lq_low, england_complete, flag`` (plus ``family`` and ``approximate`` for sectors).
+        england_share, lq, lq_low, england_complete, flag`` (plus ``family``, ``sector_id``, ``value_low``,
+        ``value_high`` and ``approximate`` for sectors, and ``attrs["method"]``).
         ``flag`` is ``suppressed`` (the area has a suppressed cell: NA), ``England lower bound`` (England's
         value misses suppressed cells; the LQ lies in ``[lq_low, lq]``) or None.
 
@@ -585,11 +727,12 @@ def location_quotients(area: str | geography.Area, *, year: int, vintage: int = 
                 "england_value", "england_share", "lq", "lq_low", "england_complete", "flag"]
         return _finish(_order(out[cols], panel), panel, extra)
     secs = _sectors_arg(family, sectors)
-    sp = _sector_panel(panel, secs)
+    sp = _sector_panel(panel, secs, area=_resolve(area, vintage), vintage=vintage, partial=partial)
     frames = []
     for s in secs:
         a = sp.area[sp.area["industry"] == s.name]
         n = sp.nation[sp.nation["industry"] == s.name]
+        bounds = a[["year", "value_low", "value_high"]]
         two = pd.concat([a[["area_code", "area_name", "year", "industry", "value", "flag"]],
                          a.assign(industry="rest", value=a["total"] - a["value"], flag=None)
                          [["area_code", "area_name", "year", "industry", "value", "flag"]]], ignore_index=True)
@@ -597,18 +740,24 @@ def location_quotients(area: str | geography.Area, *, year: int, vintage: int = 
                          n.assign(industry="rest", value=n["total"] - n["value"], complete=True,
                                   upper=n["total"] - n["value"])[["year", "industry", "value", "complete", "upper"]]])
         sub = _lq_frame(_Panel(panel.basis, "sector", panel.unit, two, nat))
-        sub = sub[sub["industry"] == s.name]
+        sub = sub[sub["industry"] == s.name].merge(bounds, on="year", how="left")
         frames.append(sub.assign(family=s.family, sector_id=s.id, approximate=sp.approximate[s.name]))
     out = pd.concat(frames, ignore_index=True).assign(basis=panel.basis, level="sector")
     out["industry_name"] = out["industry"]
     out["flag"] = out["flag"].astype(object).where(out["flag"].notna(), None)
-    cols = ["area_code", "area_name", "year", "basis", "level", "family", "sector_id", "industry", "value", "share",
-            "england_value", "england_share", "lq", "lq_low", "england_complete", "approximate", "flag"]
+    cols = ["area_code", "area_name", "year", "basis", "level", "family", "sector_id", "industry", "value",
+            "value_low", "value_high", "share", "england_value", "england_share", "lq", "lq_low", "england_complete",
+            "approximate", "flag"]
     approx = [s.name for s in secs if sp.approximate[s.name]]
     if approx:
-        extra.append(f"Approximate sector mappings (whole {'GVA rows' if basis == 'gva' else 'BRES divisions'} "
-                     f"counted where the sector covers only part): {', '.join(approx)}. See evidence.sectors.")
-    return _finish(out[cols].rename(columns={"industry": "sector"}), panel, extra)
+        extra.append(f"Approximate sector mappings (the sector holds only part of a 2-digit SIC division, whose "
+                     f"employment is split equally across its SIC classes): {', '.join(approx)}. value_low and "
+                     "value_high give the range. See evidence.sectors.")
+    res = _finish(out[cols].rename(columns={"industry": "sector"}), sp, extra)
+    res.attrs["method"] = " ".join(sp.method) if sp.method else (  # type: ignore[attr-defined]
+        f"Sector employment is the sum of the sector's BRES 2-digit divisions ({year}); a division the sector holds "
+        "only in part is split equally across its SIC classes (value_low and value_high: none or all of it).")
+    return res
 
 
 def shift_share_for(area: str | geography.Area, *, start: int, end: int, vintage: int = geography.DEFAULT_VINTAGE,
@@ -749,7 +898,8 @@ def growth_vs_specialisation_table(area: str | geography.Area, *, start: int, en
         key = ["industry", "industry_name"]
     else:
         secs = _sectors_arg(family, sectors)
-        sp = _sector_panel(panel, secs)
+        sp = _sector_panel(panel, secs, area=_resolve(area, vintage), vintage=vintage, partial=partial)
+        extra += sp.method  # type: ignore[attr-defined]
         frames = []
         for s in secs:
             a = sp.area[sp.area["industry"] == s.name]

@@ -114,21 +114,114 @@ def test_krugman_and_hhi_bounds(raw_data_dir):
         X.specialisation_summary(LLEP, year=2022).loc[0, "krugman"]
 
 
-def test_sector_lqs_sum_their_rows(raw_data_dir, gva_raw, llep_lq_2023):
+def test_sector_lqs_apportion_their_rows(raw_data_dir, gva_raw):
     lq = X.location_quotients(LLEP, year=2023, family="leicester-leicestershire")
     assert lq["sector"].tolist() == ["Advanced Logistics", "Advanced Manufacturing and Engineering", "Life Sciences",
                                      "Space, Data and Digital Technology", "Textiles"]
+    # Issue 15: a sector no longer takes the whole of every GVA row it touches (Life Sciences was £4.4bn, 13%).
+    ls = lq.set_index("sector").loc["Life Sciences"]
+    assert ls["share"] < 0.02 and ls["value_low"] <= ls["value"] <= ls["value_high"]
     log = lq.set_index("sector").loc["Advanced Logistics"]
-    x = sum(_cell(gva_raw, LLEP_LADS, r, 2023).sum() for r in ("49-51", "52-53"))
-    assert log["value"] == x == 2004.0
-    e = gva_raw[(gva_raw["year"] == 2023) & gva_raw["industry"].isin(["49-51", "52-53"])]["value"].sum()
-    x_tot = _cell(gva_raw, LLEP_LADS, "Total", 2023).sum()
-    assert log["lq"] == pytest.approx((x / x_tot) / (e / 2113330.0))
+    whole = sum(_cell(gva_raw, LLEP_LADS, r, 2023).sum() for r in ("49-51", "52-53"))
+    assert whole == 2004.0 and log["value"] < whole and log["value_high"] == whole
     assert log["approximate"] and log["england_complete"] and log["lq_low"] == pytest.approx(log["lq"])
-    # A one-row sector has the LQ of its row.
-    tex = lq.set_index("sector").loc["Textiles"]
-    assert tex["lq"] == pytest.approx(llep_lq_2023.set_index("industry").at["CA-CB (10-15)", "lq"])
     assert any("Approximate" in c for c in lq.attrs["caveats"])
+    assert "employment 2017" in lq.attrs["method"] and "apportioned" in lq.attrs["method"]
+
+
+def test_textiles_gva_apportioned_by_hand(raw_data_dir):
+    """Leicester and Leicestershire, Textiles (SIC 13, 14, 15.20), GVA 2023, by hand from the official tables.
+
+    ONS GVA by LA (April 2025), current prices, 2023: the eight LLEP districts' CA-CB (10-15) row sums to
+    £1,682m and their total to £33,342m; England's CA-CB is £32,828m (the published cells) of £2,113,330m.
+    BRES 2017 (Nomis, employment), divisions 10, 11, 12, 13, 14, 15: LLEP 11,650, 1,065, 10, 4,095, 4,560, 215;
+    England (English districts) 310,945, 29,375, 100, 50,885, 17,630, 7,240. Division 15 has three classes
+    (15.11, 15.12, 15.20), of which Textiles holds one.
+    """
+    area_w = (4095 + 4560 + 215 / 3) / (11650 + 1065 + 10 + 4095 + 4560 + 215)
+    eng_w = (50885 + 17630 + 7240 / 3) / (310945 + 29375 + 100 + 50885 + 17630 + 7240)
+    x, e = 1682.0 * area_w, 32828.0 * eng_w
+    t = X.location_quotients(LLEP, year=2023, vintage=2017, family="leicester-leicestershire").set_index("sector")
+    t = t.loc["Textiles"]
+    assert t["value"] == pytest.approx(x) and round(x, 1) == 679.7
+    assert t["england_value"] == pytest.approx(e)
+    assert t["share"] == pytest.approx(x / 33342.0)
+    assert t["lq"] == pytest.approx((x / 33342.0) / (e / 2113330.0))
+    assert t["value_low"] == pytest.approx(1682.0 * (4095 + 4560) / 21595)
+    assert t["value_high"] == pytest.approx(1682.0 * (4095 + 4560 + 215) / 21595)
+
+
+EXACT_AND_DISJOINT = """
+    [family]
+    id = "test-partition"
+    source = "test"
+
+    [[sector]]
+    name = "T electrical and machinery"
+    sic = ["26", "27", "28", "29", "30"]
+
+    [[sector]]
+    name = "T pharma wholesale"
+    sic = ["46.46"]
+
+    [[sector]]
+    name = "T other wholesale"
+    sic = ["46"]
+    exclude = ["46.46"]
+
+    [[sector]]
+    name = "T textiles"
+    sic = ["13", "14", "15.20"]
+
+    [[sector]]
+    name = "T food drink leather"
+    sic = ["10", "11", "12", "15.1"]
+
+    [[sector]]
+    name = "T everything else"
+    sic = ["A", "B", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "31", "32", "33", "D", "E", "F",
+           "45", "47", "H", "I", "J", "K", "L", "M", "N", "O", "P", "Q", "R", "S", "T", "U"]
+"""
+
+
+def test_exact_sector_reproduces_its_row_and_a_partition_adds_up(raw_data_dir, gva_raw, tmp_path):
+    import textwrap
+
+    from evidence import sectors as S
+
+    path = tmp_path / "partition.toml"
+    path.write_text(textwrap.dedent(EXACT_AND_DISJOINT), encoding="utf-8")
+    secs = S.load_sectors("test-partition", path=path)
+    for area, lads in ((LLEP, LLEP_LADS), ("Lancashire", None)):
+        vintage = 2017 if area == LLEP else 2021
+        lq = X.location_quotients(area, year=2023, vintage=vintage, sectors=secs).set_index("sector")
+        if lads is None:
+            from evidence import geography
+
+            lads = geography.lad_codes(area, vintage=2021)
+        # Exact at row level: divisions 26-30 are the whole CI-CL (26-30) row, in the area and in England.
+        row = _cell(gva_raw, lads, "CI-CL (26-30)", 2023).sum()
+        assert lq.at["T electrical and machinery", "value"] == pytest.approx(row)
+        eng = gva_raw[(gva_raw["year"] == 2023) & (gva_raw["industry"] == "CI-CL (26-30)")]["value"].sum()
+        assert lq.at["T electrical and machinery", "england_value"] == pytest.approx(eng)
+        # Disjoint sectors never exceed the total; a partition of SIC gives back the published industries.
+        total = _cell(gva_raw, lads, "Total", 2023).sum()
+        leaves = sum(_cell(gva_raw, lads, r, 2023).sum() for r in ons_gva.leaves())
+        # (ONS rounds each cell: Lancashire's 2023 leaves sum to £43,077m against a published total of £43,074m.)
+        assert lq["value"].sum() <= max(total, leaves) + 1e-6
+        assert lq["value"].sum() == pytest.approx(leaves)
+        assert lq["share"].sum() <= max(1, leaves / total) + 1e-9
+        wholesale = _cell(gva_raw, lads, "46", 2023).sum()
+        assert lq.at["T pharma wholesale", "value"] + lq.at["T other wholesale", "value"] == pytest.approx(wholesale)
+
+
+def test_lancashire_uses_its_combined_authority_divisions(raw_data_dir):
+    lq = X.location_quotients("Lancashire", year=2023, vintage=2021, family="grand-challenges")
+    assert "Lancashire employment 2023" in lq.attrs["method"] and "E47000018" in lq.attrs["method"]
+    assert "England employment 2017" in lq.attrs["method"]
+    ai = lq.set_index("sector").loc["AI and data economy"]
+    ict = X.location_quotients("Lancashire", year=2023, vintage=2021).set_index("industry").at["61-63", "lq"]
+    assert ai["lq"] < 1 and ict < 1     # was 1.1 against an ICT LQ of 0.5
 
 
 def test_growth_vs_specialisation_table(raw_data_dir, gva_raw, llep_lq_2023):
@@ -158,6 +251,24 @@ def test_employment_section_lqs_use_the_lep_rows(raw_data_dir):
     assert np.allclose(ss["national_growth"] + ss["industry_mix"] + ss["regional_share"], ss["change"])
 
 
+def test_employment_structure_is_never_a_pandemic_year(raw_data_dir):
+    """Issue 15, defect 7: Lancashire's employment structure used BRES 2020 (furlough); the LEP file runs to 2020,
+    so the latest non-pandemic year is 2019, and the year is in the titles."""
+    from evidence import themes
+    from evidence.notebook import setup
+
+    lancs = setup(area="Lancashire", vintage=2021)
+    assert themes.employment_year(lancs) == 2019
+    assert themes.employment_year(setup(area="ca:West Midlands")) == 2019
+    assert themes.employment_year(setup(area=LLEP, vintage=2017)) == 2017
+    assert "2019" in themes.employment_year_note(lancs) and "2020" in themes.employment_year_note(lancs)
+    emp = X.location_quotients(lancs.area, year=themes.employment_year(lancs), vintage=2021, basis="employment",
+                               level="section")
+    assert set(emp["year"]) == {2019}
+    assert themes.specialisation_title(emp, lancs, what="employment").startswith(
+        "Lancashire is most specialised, by employment, 2019, in")
+
+
 def test_employment_divisions_sum_member_lads(raw_data_dir):
     lad = get("bres-lad-division-2015-2017")
     lad = lad[(lad["year"] == 2017) & lad["area_code"].astype(str).isin(LLEP_LADS)]
@@ -167,8 +278,9 @@ def test_employment_divisions_sum_member_lads(raw_data_dir):
     assert s["share"].sum() == pytest.approx(1.0)
     lq = X.location_quotients(LLEP, year=2017, basis="employment", family="leicester-leicestershire")
     tex = lq.set_index("sector").loc["Textiles"]
-    want = sum(s.at[d, "value"] for d in ("13", "14", "15"))
-    assert tex["value"] == want and tex["lq"] > 1 and tex["approximate"]
+    # Footwear (15.20) is one of division 15's three classes: a third of it (was all of it).
+    want = s.at["13", "value"] + s.at["14", "value"] + s.at["15", "value"] / 3
+    assert tex["value"] == pytest.approx(want) and tex["lq"] > 1 and tex["approximate"]
 
 
 def test_employment_combined_authority_rows(raw_data_dir):
