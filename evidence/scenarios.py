@@ -722,6 +722,7 @@ def run(scenario: Scenario | str | Path, *, area: str | None = None, vintage: in
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     overrides = {k: v for k, v in (("vintage", vintage), ("prices", prices)) if v is not None}
+    changed = [f"{k} {v} (the file says {getattr(sc, k)})" for k, v in overrides.items() if getattr(sc, k) != v]
     if overrides:
         if overrides.get("vintage", sc.vintage) not in geography.VINTAGES:
             raise ScenarioError(f"vintage must be one of {geography.VINTAGES}, not {vintage}.")
@@ -730,6 +731,13 @@ def run(scenario: Scenario | str | Path, *, area: str | None = None, vintage: in
         if overrides.get("prices") == "real" and sc.output.price_basis == "current":
             raise ScenarioError(f"{sc.name}: its {sc.output.series} figure is nominal, so it cannot run in real terms.")
         sc = replace(sc, **overrides)
+    out = _run_in(sc, area, overrides)
+    if changed:
+        out.attrs["caveats"] = [f"{sc.name} is run at {', '.join(changed)}."] + out.attrs["caveats"]
+    return out
+
+
+def _run_in(sc: Scenario, area: str | None, overrides: Mapping) -> pd.DataFrame:
     if area is None:
         return _run(sc, overrides=overrides)
     home = geography.resolve(sc.area, vintage=sc.vintage)
