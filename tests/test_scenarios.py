@@ -543,3 +543,73 @@ def test_cli_writes_charts(raw_data_dir, tmp_path, capsys):
     assert code == 0 and "6 chart file(s) written" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         f"c-{k}.{e}" for k in ("jobs", "gva", "waterfall") for e in ("png", "svg"))
+
+
+# ------------------------------------------------------------------------------------------ real terms
+def _chained_by_hand(lads: set[str], start: int, end: int) -> tuple[float, float, float]:
+    """(real GVA growth factor start -> end, CP_start, CP_end) for ``lads``, by annual previous-year prices,
+    computed with plain loops over the ONS balanced GVA by LA (Tables 2 and 3, April 2025)."""
+    from evidence.sources import get
+
+    la = get("gva")
+    la = la[(la["industry"].astype(str) == "Total") & la["area_code"].astype(str).isin(lads)]
+    cp, cvm = ({(str(r.area_code), int(r.year)): float(r.value) for r in la[la["measure"].astype(str) == m]
+                .itertuples()} for m in ("current_prices", "cvm"))
+    factor = 1.0
+    for t in range(start + 1, end + 1):
+        factor *= sum(cp[(lad, t - 1)] * cvm[(lad, t)] / cvm[(lad, t - 1)] for lad in lads) / \
+            sum(cp[(lad, t - 1)] for lad in lads)
+    return factor, sum(cp[(lad, start)] for lad in lads), sum(cp[(lad, end)] for lad in lads)
+
+
+def _own_trend(area, vintage=2021, prices="real"):
+    data = {"name": "own-trend", "area": area, "vintage": vintage, "base_year": 2023, "horizon": 2050,
+            "prices": prices, "jobs": {"history": [2013, 2023]}, "gva": {"history": [2013, 2023]}}
+    if prices == "nominal":
+        data["gva"]["price_basis"] = "current"
+    return scenarios.run(scenarios.parse_scenario(data))
+
+
+@pytest.mark.parametrize(("area", "vintage", "n_lads", "real_cagr", "nominal_cagr"), [
+    ("Lancashire", 2021, 14, 1.59, 4.47),
+    ("Leicester and Leicestershire", 2017, 8, 1.38, 4.53),
+])
+def test_the_own_trend_runs_in_real_terms_by_default(raw_data_dir, area, vintage, n_lads, real_cagr, nominal_cagr):
+    lads = set(geography.lad_codes(area, vintage=vintage, on="2023"))
+    assert len(lads) == n_lads
+    growth, _, cp_2023 = _chained_by_hand(lads, 2013, 2023)
+    g = growth ** 0.1 - 1
+    assert round(100 * g, 2) == real_cagr
+    real = _own_trend(area, vintage)
+    assert _at(real, 2023, "gva") == cp_2023  # 2023 prices: real = current in the base year
+    assert _at(real, 2050, "gva") == pytest.approx(cp_2023 * (1 + g) ** 27, rel=1e-9)
+    rows = real[real.measure != "jobs"]
+    assert set(rows["prices"]) == {"2023 prices"} and real[real.measure == "jobs"]["prices"].isna().all()
+    assert any("2023 prices (real terms" in c for c in real.attrs["caveats"])
+    # The nominal option exists and says so; it compounds current-price growth, as the trend did before.
+    nominal = _own_trend(area, vintage, prices="nominal")
+    s = scenarios.summary(nominal).set_index("measure")
+    assert round(100 * s.loc["gva", "cagr"], 2) == nominal_cagr and s.loc["gva", "prices"] == "current prices (nominal)"
+    assert any("nominal" in c for c in nominal.attrs["caveats"])
+    # Jobs are the same count either way.
+    assert _at(real, 2050, "jobs") == _at(nominal, 2050, "jobs")
+
+
+def test_price_options_are_checked():
+    base = {"area": "Lancashire", "base_year": 2023, "horizon": 2040, "jobs": {"cagr": 0.005}}
+    assert scenarios.parse_scenario({**base, "productivity": {"cagr": 0.02}}).prices == "real"
+    assert scenarios.parse_scenario({**base, "productivity": {"cagr": 0.02, "price_basis": "current"}}).prices == \
+        "nominal"
+    with pytest.raises(ScenarioError, match="cannot be run in real terms"):
+        scenarios.parse_scenario({**base, "prices": "real", "productivity": {"cagr": 0.02, "price_basis": "current"}})
+    with pytest.raises(ScenarioError, match="prices must be"):
+        scenarios.parse_scenario({**base, "prices": "constant", "productivity": {"cagr": 0.02}})
+
+
+def test_the_arc_scenarios_follow_the_packs_vintage(raw_data_dir):
+    t = scenarios.run("arc-transformational", vintage=2017)
+    assert set(t["vintage"]) == {2017}
+    jobs = compute("jobs", ["Oxford-Cambridge Arc"], vintage=2017, comparators=(), years=(2023, 2023))
+    assert _at(t, 2023, "jobs") == jobs["value"].item() != ARC_JOBS_2023
+    assert _at(t, 2050, "jobs", col="vs_trend") == 700_000
+    assert any("run at vintage 2017 (the file says 2021)" in c for c in t.attrs["caveats"])
