@@ -259,7 +259,8 @@ def chain_link(current: pd.DataFrame, volume: pd.DataFrame, members: pd.DataFram
         pieces.append(pd.DataFrame({"area_code": code, "area_name": name[0] if name else code, "year": years,
                                     "value": real, "current": total, "volume_growth": growth,
                                     "deflator": 100 * total / real}))
-    out = pd.concat(pieces, ignore_index=True)
+    cols = ["area_code", "area_name", "year", "value", "current", "volume_growth", "deflator"]
+    out = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=cols)
     out["flag"] = np.where(out["value"].isna(), INCOMPLETE, None)
     out["additive"] = False
     return provenance.combine(out, current, volume)
