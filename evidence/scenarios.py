@@ -673,6 +673,10 @@ def backtest(series: pd.DataFrame, *, fit: tuple[int, int] = (2004, 2013), test:
     out["pct_error"] = 100 * out["error"] / out["actual"]
     cols = ["area_code", "area_name", "fit_start", "fit_end", "cagr", "year", "actual", "projected", "error",
             "pct_error"]
+    for col in ("unit", "prices"):  # what the levels are: a count of jobs, or £ million in stated prices
+        if col in series:
+            out[col] = out["area_code"].map(series.drop_duplicates("area_code").set_index("area_code")[col])
+            cols.append(col)
     return provenance.combine(out[cols], series)
 
 
@@ -685,7 +689,8 @@ def backtest_summary(bt: pd.DataFrame) -> pd.DataFrame:
         rows.append({"area_code": code, "area_name": g["area_name"].iloc[0], "fit_start": g["fit_start"].iloc[0],
                      "fit_end": g["fit_end"].iloc[0], "cagr": g["cagr"].iloc[0], "test_start": g["year"].min(),
                      "test_end": g["year"].max(), "mape": g["pct_error"].abs().mean(),
-                     "mean_pct_error": g["pct_error"].mean(), "final_year_pct_error": g["pct_error"].iloc[-1]})
+                     "mean_pct_error": g["pct_error"].mean(), "final_year_pct_error": g["pct_error"].iloc[-1],
+                     **{c: g[c].iloc[0] for c in ("unit", "prices") if c in g}})
     return provenance.combine(pd.DataFrame(rows), bt)
 
 
