@@ -268,10 +268,18 @@ def lq_bars(df: pd.DataFrame, *, title: str, label: str = "industry_name", value
 #: How each scenario measure is scaled, labelled and formatted on charts.
 _SCALES = {
     "jobs": (1e6, "Filled jobs, millions", "{:.2f}m", "filled jobs", "rise", "fall"),
-    "gva": (1e3, "GVA, £ billion (current prices)", "£{:.1f}bn", "GVA", "rises", "falls"),
-    "gva_per_job": (1e3, "GVA per filled job, £ thousand (current prices)", "£{:.1f}k", "GVA per filled job",
-                    "rises", "falls"),
+    "gva": (1e3, "GVA, £ billion", "£{:.1f}bn", "GVA", "rises", "falls"),
+    "gva_per_job": (1e3, "GVA per filled job, £ thousand", "£{:.1f}k", "GVA per filled job", "rises", "falls"),
 }
+
+
+def _priced(label: str, df: pd.DataFrame, measure: str) -> str:
+    """A money axis label with the frame's price basis (``"... (2023 prices)"``); jobs are a count and get none.
+    A frame without a ``prices`` column is taken to be at current prices, as scenario frames once were."""
+    if measure == "jobs":
+        return label
+    p = df["prices"].dropna().unique() if "prices" in df else []
+    return f"{label} ({p[0] if len(p) == 1 else 'current prices'})"
 
 
 def finish(fig: Figure, ax, *, title: str, note: str) -> Figure:
@@ -336,7 +344,7 @@ def scenario_lines(traj: pd.DataFrame, *, measure: str = "jobs") -> Figure:
     ax.margins(y=0.08)
     ax.set_xlim(base_year - 0.5, horizon + 0.5)
     ax.set_xlabel("Year")
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(_priced(ylabel, t, measure))
     ax.legend(frameon=False, fontsize=8, loc="upper left")
     area = t["area_name"].iloc[0]
     highs = sorted(v for v, _ in ends)
@@ -345,6 +353,8 @@ def scenario_lines(traj: pd.DataFrame, *, measure: str = "jobs") -> Figure:
     verb = up if highs[0] >= base else down if highs[-1] < base else "move"
     title = f"{area}: {what} {verb} from {fmt_value(base, measure)} in {base_year} to {span} by {horizon}" + (
         f" across {len(ends)} scenario paths" if len(ends) > 1 else f" ({scenarios[0]})")
+    if measure != "jobs":
+        title += f", {_priced('', t, measure).strip(' ()')}"
     return finish(fig, ax, title=title, note=provenance.source_note(traj))
 
 
@@ -387,7 +397,7 @@ def waterfall(decomp: pd.DataFrame) -> Figure:
         if i < 3:
             ax.plot([i + 0.3, i + 0.7], [r["end"] / scale] * 2, color=GREY, linewidth=0.8)
     ax.set_xticks(range(4), labels)
-    ax.set_ylabel(_SCALES["gva"][1])
+    ax.set_ylabel(_priced(_SCALES["gva"][1], decomp, "gva"))
     je, pe = steps.loc["jobs effect", "value"], steps.loc["productivity effect", "value"]
     change = steps.loc["horizon", "value"] - steps.loc["base", "value"]
     area, sc = decomp["area_name"].iloc[0], decomp["scenario"].iloc[0]
@@ -397,7 +407,8 @@ def waterfall(decomp: pd.DataFrame) -> Figure:
         split = f"{je / change:.0%} from more jobs, {pe / change:.0%} from higher GVA per job"
     else:
         split = f"jobs effect {fmt_value(je, 'gva')}, productivity effect {fmt_value(pe, 'gva')}"
-    title = (f"{area}: GVA {verb} by {fmt_value(abs(change), 'gva')} from {b} to {h} under {sc}"
+    title = (f"{area}: GVA ({_priced('', decomp, 'gva').strip(' ()')}) {verb} by {fmt_value(abs(change), 'gva')} "
+             f"from {b} to {h} under {sc}"
              f"{'' if rd == 'chosen' else f' ({rd} reading)'}: {split}")
     return finish(fig, ax, title=title, note=provenance.source_note(decomp))
 

@@ -203,12 +203,13 @@ def cmd_scenario(args) -> int:
     if args.list:
         rows = [scenarios.load_scenario(n) for n in scenarios.list_scenarios()]
         _emit(pd.DataFrame([{"name": s.name, "area": s.area, "vintage": s.vintage, "base_year": s.base_year,
-                             "horizon": s.horizon, "title": s.title} for s in rows]), args.format)
+                             "horizon": s.horizon, "prices": s.price_label, "title": s.title} for s in rows]),
+              args.format)
         return 0
     if not args.scenario:
         raise EvidenceError("give a scenario name or a .toml file (or --list to see the shipped scenarios)")
     sc = scenarios.load_scenario(args.scenario)
-    traj = scenarios.run(sc, area=args.area)
+    traj = scenarios.run(sc, area=args.area, vintage=args.vintage, prices=args.prices)
     if args.apportion:
         traj = scenarios.apportion(traj, parts=args.apportion)
     areas = list(dict.fromkeys(traj["area_code"]))
@@ -253,6 +254,10 @@ def _add_scenario_parser(sub) -> None:
                     default="trajectories", help="what to print (default trajectories)")
     sp.add_argument("--chart", default=None, metavar="STEM",
                     help="also write PNG and SVG charts to STEM-jobs, STEM-gva and STEM-waterfall")
+    sp.add_argument("--prices", choices=("real", "nominal"), default=None,
+                    help="GVA in real terms (base-year prices, chain-linked; the default of most scenarios) or "
+                    "nominal (current prices); default: the scenario file's")
+    sp.add_argument("--vintage", type=int, default=None, help="run at this LEP vintage instead of the file's")
     sp.add_argument("--list", action="store_true", help="list the shipped scenarios")
     sp.add_argument("--format", choices=("table", "csv"), default="table", help="output format (default table)")
     sp.set_defaults(func=cmd_scenario)

@@ -11,8 +11,9 @@ The baseline (never invented)
 -----------------------------
 - **jobs**: ONS subregional productivity *filled jobs* (June 2025 release, 2002-2023), summed over the
   area's LADs.
-- **gva**: ONS balanced GVA, all industries, *current prices*, £ million (April 2025 release, 1998-2023),
-  summed over the same LADs.
+- **gva**: ONS balanced GVA, all industries, £ million (April 2025 release, 1998-2023): real, in base-year
+  prices, chain-linked over the same LADs (:func:`evidence.indicators.aggregate.chain_link`), or, for a
+  nominal scenario, current prices summed over them. In the base year the two are equal.
 - **gva_per_job**: :math:`10^6 \times GVA / jobs`, in £ per job. It is computed from the two series above,
   so it is *not* the ONS published GVA per filled job, which uses smoothed GVA. For the Arc in 2023 it is
   £67,792, against £64,541 on the ONS basis.
@@ -29,6 +30,7 @@ Top-level keys (anything else raises :class:`~evidence.errors.ScenarioError`):
 ``title``               one line (default: the name)
 ``description``         free text: what the scenario is, and every assumption behind it
 ``area`` *(required)*   anything :func:`evidence.geography.resolve` accepts: a LEP, CA, region, grouping, LAD
+``prices``              ``"real"`` (GVA in base-year prices; the default) or ``"nominal"`` (current prices)
 ``vintage``             LEP vintage, 2017, 2020 or 2021 (default 2021)
 ``base_year`` *(req.)*  the year of the real baseline, 2002-2023
 ``horizon`` *(req.)*    the final year; after ``base_year``
@@ -36,7 +38,7 @@ Top-level keys (anything else raises :class:`~evidence.errors.ScenarioError`):
                         name, or a ``.toml`` path relative to this file. It must have the same area,
                         vintage, base year and horizon
 ``[jobs]`` *(req.)*     how jobs move (see below)
-``[gva]``               how current-price GVA moves, or ...
+``[gva]``               how GVA moves, or ...
 ``[productivity]``      ... how GVA per job moves (give exactly one of ``[gva]`` and ``[productivity]``)
 ``[source]``            the citation: ``publisher``, ``title`` and ``date`` (required in the table), and
                         optionally ``url``, ``analysis``, ``quoted_by``, ``quote``, ``context``
@@ -56,10 +58,13 @@ Each of ``[jobs]``, ``[gva]`` and ``[productivity]`` gives exactly one of:
 - ``history = [start, end]``: the area's own CAGR over those years of real data, ending by ``base_year``.
 
 ``price_basis`` (for ``[gva]`` and ``[productivity]``) is ``"current"`` (nominal), ``"constant"`` (real; give
-``price_year``) or ``"unstated"``. The baseline is in current prices, and there is no deflator for
-aggregated areas, so an increment is added **at face value** to current-price GVA whatever its basis. The
-caveats say so. Growth rates apply to current-price GVA, so they act as nominal rates. Optional text keys
-in each table: ``published`` (the published wording) and ``note`` (why this reading).
+``price_year``) or ``"unstated"``. The top-level ``prices`` says how the scenario runs: ``"real"`` (the
+default: GVA in ``base_year`` prices, chain-linked over the area's LADs, so growth rates are real) or
+``"nominal"`` (current prices; the default when the output figure is ``"current"``). A GVA increment in
+constant ``price_year`` prices is carried into base-year prices with the implied GVA deflator of the
+scenario's own area (its current-price GVA over its chain-linked real GVA); an ``"unstated"`` one is added
+at face value. The caveats say which. Optional text keys in each table: ``published`` (the published
+wording) and ``note`` (why this reading).
 
 A minimal file for any LEP::
 
@@ -98,13 +103,17 @@ import numpy as np
 import pandas as pd
 
 from . import config, geography, provenance
-from .errors import ScenarioError
+from .errors import EvidenceError, ScenarioError
 
 SCENARIO_DIR = config.PACKAGE_DIR / "data" / "scenarios"
 
 MEASURES = ("jobs", "gva", "gva_per_job")
 UNITS = {"jobs": "jobs", "gva": "£ million", "gva_per_job": "£ per job"}
-LABELS = {"jobs": "Filled jobs", "gva": "GVA (current prices)", "gva_per_job": "GVA per filled job"}
+LABELS = {"jobs": "Filled jobs", "gva": "GVA", "gva_per_job": "GVA per filled job"}
+#: ``"real"``: GVA chain-linked to a reference year's prices (the default); ``"nominal"``: current prices.
+PRICES = ("real", "nominal")
+#: The label of the nominal price basis.
+NOMINAL = "current prices (nominal)"
 READINGS = ("chosen", "alternative")
 BASES = ("base", "trend")
 PRICE_BASES = ("current", "constant", "unstated")
@@ -115,7 +124,7 @@ SENSITIVITY_JOBS = (-0.005, 0.0, 0.005, 0.01, 0.015, 0.02)
 SENSITIVITY_PRODUCTIVITY = (0.0, 0.01, 0.02, 0.03, 0.04)
 
 _TOP_KEYS = {"name", "title", "description", "area", "vintage", "base_year", "horizon", "trend", "jobs", "gva",
-             "productivity", "source"}
+             "productivity", "source", "prices"}
 _FIGURE_KEYS = {
     "jobs": {"increment", "cagr", "history", "measured_from", "alternative", "unit", "published", "note"},
     "gva": {"increment", "cagr", "history", "measured_from", "alternative", "unit", "price_basis", "price_year",
@@ -172,6 +181,12 @@ class Scenario:
     source: Mapping[str, str] = field(default_factory=dict)
     origin: str = "<dict>"
     base_dir: Path | None = None
+    prices: str = "real"
+
+    @property
+    def price_label(self) -> str:
+        """The price basis of the scenario's GVA: ``"2023 prices"`` (real, in base-year prices) or nominal."""
+        return price_label(self.prices, self.base_year)
 
     @property
     def figures(self) -> tuple[Figure, Figure]:
@@ -290,11 +305,32 @@ def parse_scenario(data: Mapping, *, origin: str = "<dict>", base_dir: Path | No
         if missing:
             raise ScenarioError(where + f"[source] needs {', '.join(missing)}.")
         source = {k: str(v) for k, v in source.items()}
+    prices = data.get("prices", "nominal" if output.price_basis == "current" else "real")
+    if prices not in PRICES:
+        raise ScenarioError(where + f"prices must be \"real\" (GVA in {base_year} prices, chain-linked) or "
+                            f"\"nominal\" (current prices), not {prices!r}.")
+    if prices == "real" and output.price_basis == "current":
+        raise ScenarioError(where + f"[{output.series}] is in current prices (nominal), which cannot be run in real "
+                            "terms without an inflation forecast; set prices = \"nominal\" or give the figure in "
+                            "constant prices.")
     name = str(data.get("name", "scenario"))
     return Scenario(name=name, title=str(data.get("title", name)), area=area.strip(), vintage=vintage,
                     base_year=base_year, horizon=horizon, jobs=jobs, output=output, trend=trend,
                     description=str(data.get("description", "")).strip(), source=source, origin=origin,
-                    base_dir=base_dir)
+                    base_dir=base_dir, prices=prices)
+
+
+def price_label(prices: str, year: int | None) -> str:
+    """``"2023 prices"`` for real GVA in 2023 prices, or ``"current prices (nominal)"``.
+
+    Examples
+    --------
+    >>> price_label("real", 2023), price_label("nominal", 2023)
+    ('2023 prices', 'current prices (nominal)')
+    """
+    if prices not in PRICES:
+        raise ScenarioError(f"prices must be one of {', '.join(PRICES)}, not {prices!r}.")
+    return NOMINAL if prices == "nominal" else f"{year} prices"
 
 
 def _no_unknown(table: Mapping, allowed: set[str], where: str, what: str) -> None:
@@ -395,65 +431,113 @@ def _figure(series: str, table, where: str, base_year: int, horizon: int) -> Fig
 
 # ------------------------------------------------------------------------------------------ real data
 def history(measure: str, area: str | geography.Area, *, vintage: int = geography.DEFAULT_VINTAGE,
-            years: tuple[int | None, int | None] = (None, None)) -> pd.DataFrame:
+            years: tuple[int | None, int | None] = (None, None), prices: str = "real",
+            price_year: int | None = None) -> pd.DataFrame:
     """An area's real series of ``jobs``, ``gva`` or ``gva_per_job``, tidy by year.
 
-    ``jobs`` are ONS productivity filled jobs. ``gva`` is balanced GVA at current prices, £ million.
-    ``gva_per_job`` is :math:`10^6 \\times GVA / jobs` in £ per job, from these two series (not the ONS
-    smoothed ratio). Columns: ``area_code, area_name, year, measure, value, unit``, with provenance and
-    ``attrs["caveats"]``.
+    ``jobs`` are ONS productivity filled jobs (a count). ``gva`` is balanced GVA, £ million: with
+    ``prices="real"`` (the default) in constant ``price_year`` prices (default: the latest year, 2023),
+    chain-linked over the area's districts by :func:`evidence.indicators.aggregate.chain_link` (annual
+    previous-year prices, as ONS does; district CVMs are never summed); with ``prices="nominal"`` at current
+    prices, summed. ``gva_per_job`` is :math:`10^6 \\times GVA / jobs` in £ per job, from these two series
+    (not the ONS smoothed ratio). Columns: ``area_code, area_name, year, measure, value, unit, prices`` (the
+    price basis, e.g. ``"2023 prices"``; NA for jobs), with provenance and ``attrs["caveats"]``.
     """
-    return _history(measure, area, vintage, years, {})
+    return _history(measure, area, vintage, years, {}, prices=prices, price_year=price_year)
 
 
-def _history(measure: str, area, vintage: int, years: tuple[int | None, int | None], cache: dict) -> pd.DataFrame:
+#: The latest year of the ONS balanced GVA by local authority (April 2025 release): the default price year.
+LATEST_GVA_YEAR = 2023
+
+
+def _history(measure: str, area, vintage: int, years: tuple[int | None, int | None], cache: dict, *,
+             prices: str = "nominal", price_year: int | None = None) -> pd.DataFrame:
     """:func:`history`, sharing the whole series of one run through ``cache``."""
     from .indicators.area import compute
 
     if measure not in MEASURES:
         raise ScenarioError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}.")
+    label = price_label(prices, price_year or LATEST_GVA_YEAR)
     if measure == "gva_per_job":
         jobs = _history("jobs", area, vintage, years, cache)
-        gva = _history("gva", area, vintage, years, cache)
+        gva = _history("gva", area, vintage, years, cache, prices=prices, price_year=price_year)
         key = ["area_code", "area_name", "year"]
         j = gva[key + ["value"]].merge(jobs[key + ["value"]], on=key, suffixes=("_gva", "_jobs"))
-        out = j[key].assign(measure=measure, value=1e6 * j["value_gva"] / j["value_jobs"], unit=UNITS[measure])
+        out = j[key].assign(measure=measure, value=1e6 * j["value_gva"] / j["value_jobs"], unit=UNITS[measure],
+                            prices=label)
         out = provenance.combine(out, gva, jobs)
         out.attrs["caveats"] = list(dict.fromkeys(gva.attrs["caveats"] + jobs.attrs["caveats"]))
         return out
-    ckey = (measure, area.code if isinstance(area, geography.Area) else str(area), vintage)
-    if ckey not in cache:
-        cache[ckey] = compute(measure, [area], vintage=vintage, comparators=())
-    df = cache[ckey]
+    code = area.code if isinstance(area, geography.Area) else str(area)
+    if measure == "gva" and prices == "real":
+        df = _real_gva(area, vintage, price_year or LATEST_GVA_YEAR, cache)
+    else:
+        ckey = (measure, code, vintage)
+        if ckey not in cache:
+            cache[ckey] = compute(measure, [area], vintage=vintage, comparators=())
+        df = cache[ckey]
     lo, hi = years
     df = df[(df["year"] >= (lo if lo is not None else -1)) & (df["year"] <= (hi if hi is not None else 10**6))]
     out = df[["area_code", "area_name", "year"]].assign(measure=measure, value=df["value"].astype(float),
-                                                        unit=UNITS[measure])
+                                                        unit=UNITS[measure], prices=label if measure == "gva" else None)
     out = provenance.combine(out.reset_index(drop=True), df)
     out.attrs["caveats"] = list(df.attrs.get("caveats", []))
     return out
 
 
-def baseline(area: str | geography.Area, *, year: int, vintage: int = geography.DEFAULT_VINTAGE) -> pd.DataFrame:
-    """An area's real jobs, current-price GVA and GVA per job in ``year``.
+def _real_gva(area, vintage: int, price_year: int, cache: dict) -> pd.DataFrame:
+    """The area's GVA chain-linked over its districts, in ``price_year`` prices (with ``current`` and
+    ``deflator`` columns): :func:`evidence.indicators.aggregate.chain_link` on the ONS balanced GVA by LA."""
+    from . import frames
+    from .indicators.aggregate import chain_link
+    from .indicators.area import ENGLISH_LAD, membership_table
+    from .sources import get
+
+    code = area.code if isinstance(area, geography.Area) else str(area)
+    ckey = ("gva-real", code, vintage, price_year)
+    if ckey in cache:
+        return cache[ckey]
+    members, caveats = membership_table([area], vintage=vintage)
+    la = get("gva")
+    la = la[frames.equals(la["industry"], "Total") & frames.matches(la["area_code"], ENGLISH_LAD)]
+    la = la.assign(area_code=la["area_code"].astype(str))
+    cp = la[frames.equals(la["measure"], "current_prices")]
+    cvm = la[frames.equals(la["measure"], "cvm")]
+    try:
+        out = chain_link(cp, cvm, members, reference_year=price_year)
+    except EvidenceError as exc:
+        raise ScenarioError(f"no real GVA in {price_year} prices for {code}: {exc}") from None
+    out.attrs["caveats"] = caveats + [
+        f"Real GVA in {price_year} prices: the districts' balanced GVA (ONS, April 2025) chain-linked with annual "
+        "previous-year prices (each district's volume growth from its chained volume measure, weighted by its "
+        f"current-price GVA the year before), equal to current prices in {price_year}. District CVMs are never "
+        "summed."]
+    cache[ckey] = out
+    return out
+
+
+def baseline(area: str | geography.Area, *, year: int, vintage: int = geography.DEFAULT_VINTAGE,
+             prices: str = "real") -> pd.DataFrame:
+    """An area's real jobs, GVA and GVA per job in ``year`` (GVA in ``year`` prices, which are its current
+    prices in that year, so the value is the same under either ``prices``; only the label differs).
 
     Raises
     ------
     ScenarioError
         The year is outside the data, or a value is missing (e.g. an incomplete aggregate).
     """
-    return _baseline(area, year, vintage, {})
+    return _baseline(area, year, vintage, {}, prices=prices)
 
 
-def _baseline(area, year: int, vintage: int, cache: dict) -> pd.DataFrame:
-    rows = [_history(m, area, vintage, (None, None), cache) for m in ("jobs", "gva")]
+def _baseline(area, year: int, vintage: int, cache: dict, *, prices: str = "nominal") -> pd.DataFrame:
+    rows = [_history(m, area, vintage, (None, None), cache, prices=prices, price_year=year) for m in ("jobs", "gva")]
     for r, m in zip(rows, ("jobs", "gva"), strict=True):
         have = r[r["year"] == year]
         if have.empty or have["value"].isna().any():
             span = f"{r['year'].min()}-{r['year'].max()}" if not r.empty else "no years"
             raise ScenarioError(f"no {LABELS[m].lower()} for {r['area_name'].iloc[0] if not r.empty else area} in "
                                 f"{year}: the data cover {span}.")
-    pj = _history("gva_per_job", area, vintage, (year, year), cache)
+    pj = _history("gva_per_job", area, vintage, (year, year), cache, prices=prices, price_year=year)
     out = pd.concat([r[r["year"] == year] for r in rows] + [pj], ignore_index=True)
     out = provenance.combine(out, *rows)
     out.attrs["caveats"] = list(dict.fromkeys(rows[0].attrs["caveats"] + rows[1].attrs["caveats"]))
@@ -589,6 +673,10 @@ def backtest(series: pd.DataFrame, *, fit: tuple[int, int] = (2004, 2013), test:
     out["pct_error"] = 100 * out["error"] / out["actual"]
     cols = ["area_code", "area_name", "fit_start", "fit_end", "cagr", "year", "actual", "projected", "error",
             "pct_error"]
+    for col in ("unit", "prices"):  # what the levels are: a count of jobs, or £ million in stated prices
+        if col in series:
+            out[col] = out["area_code"].map(series.drop_duplicates("area_code").set_index("area_code")[col])
+            cols.append(col)
     return provenance.combine(out[cols], series)
 
 
@@ -601,12 +689,14 @@ def backtest_summary(bt: pd.DataFrame) -> pd.DataFrame:
         rows.append({"area_code": code, "area_name": g["area_name"].iloc[0], "fit_start": g["fit_start"].iloc[0],
                      "fit_end": g["fit_end"].iloc[0], "cagr": g["cagr"].iloc[0], "test_start": g["year"].min(),
                      "test_end": g["year"].max(), "mape": g["pct_error"].abs().mean(),
-                     "mean_pct_error": g["pct_error"].mean(), "final_year_pct_error": g["pct_error"].iloc[-1]})
+                     "mean_pct_error": g["pct_error"].mean(), "final_year_pct_error": g["pct_error"].iloc[-1],
+                     **{c: g[c].iloc[0] for c in ("unit", "prices") if c in g}})
     return provenance.combine(pd.DataFrame(rows), bt)
 
 
 # ------------------------------------------------------------------------------------------ running
-def run(scenario: Scenario | str | Path, *, area: str | None = None) -> pd.DataFrame:
+def run(scenario: Scenario | str | Path, *, area: str | None = None, vintage: int | None = None,
+        prices: str | None = None) -> pd.DataFrame:
     """Year-by-year trajectories of a scenario, for its own area or for a part of it.
 
     Parameters
@@ -618,25 +708,50 @@ def run(scenario: Scenario | str | Path, *, area: str | None = None) -> pd.DataF
         gets its share of the scenario, apportioned by base-year share (see :func:`apportion`). An area
         outside it runs the same growth rates on its own baseline. That works only for a scenario of rates
         or history, because published increments belong to their own area.
+    vintage
+        Run at this LEP vintage instead of the file's (and so its trend scenario too), e.g. to follow a
+        pack's vintage.
+    prices
+        ``"real"`` (GVA in base-year prices, chain-linked) or ``"nominal"`` (current prices), instead of the
+        file's ``prices``.
 
     Returns
     -------
     DataFrame
-        ``scenario, reading, area_code, area_name, vintage, year, measure, value, unit, change_from_base,
-        growth, vs_trend, status`` (``status`` is ``"actual"`` for the base year and ``"scenario"`` after it).
+        ``scenario, reading, area_code, area_name, vintage, year, measure, value, unit, prices,
+        change_from_base, growth, vs_trend, status`` (``prices`` is the price basis of GVA, e.g.
+        ``"2023 prices"``, NA for jobs; ``status`` is ``"actual"`` for the base year and ``"scenario"`` after
+        it).
         ``attrs["caveats"]`` lists every assumption. ``attrs["provenance"]`` holds the ONS sources and the
         scenario's citation.
     """
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    overrides = {k: v for k, v in (("vintage", vintage), ("prices", prices)) if v is not None}
+    changed = [f"{k} {v} (the file says {getattr(sc, k)})" for k, v in overrides.items() if getattr(sc, k) != v]
+    if overrides:
+        if overrides.get("vintage", sc.vintage) not in geography.VINTAGES:
+            raise ScenarioError(f"vintage must be one of {geography.VINTAGES}, not {vintage}.")
+        if overrides.get("prices", sc.prices) not in PRICES:
+            raise ScenarioError(f"prices must be one of {', '.join(PRICES)}, not {prices!r}.")
+        if overrides.get("prices") == "real" and sc.output.price_basis == "current":
+            raise ScenarioError(f"{sc.name}: its {sc.output.series} figure is nominal, so it cannot run in real terms.")
+        sc = replace(sc, **overrides)
+    out = _run_in(sc, area, overrides)
+    if changed:
+        out.attrs["caveats"] = [f"{sc.name} is run at {', '.join(changed)}."] + out.attrs["caveats"]
+    return out
+
+
+def _run_in(sc: Scenario, area: str | None, overrides: Mapping) -> pd.DataFrame:
     if area is None:
-        return _run(sc)
+        return _run(sc, overrides=overrides)
     home = geography.resolve(sc.area, vintage=sc.vintage)
     target = geography.resolve(area, vintage=sc.vintage)
     if target.code == home.code:
-        return _run(sc)
+        return _run(sc, overrides=overrides)
     home_lads, target_lads = set(_lads(home, sc.vintage)), set(_lads(target, sc.vintage))
     if target_lads and target_lads <= home_lads:
-        whole = _run(sc)
+        whole = _run(sc, overrides=overrides)
         parts = apportion(whole, parts=[target.code])
         return parts[parts["area_code"] == target.code].reset_index(drop=True)
     if sc.has_increments:
@@ -644,7 +759,7 @@ def run(scenario: Scenario | str | Path, *, area: str | None = None) -> pd.DataF
                             f"it, so they cannot be applied there. Use a scenario of growth rates (cagr or history) "
                             f"for {target.name}: see docs/scenarios.md.")
     moved = replace(sc, area=target.code, trend=None)  # no figure uses the trend here; it belongs to `home`
-    out = _run(moved)
+    out = _run(moved, overrides=overrides)
     out.attrs["caveats"] = [f"{sc.name} was written for {home.name}; its growth rates are applied to "
                             f"{target.name}'s own baseline."] + out.attrs["caveats"]
     return out
@@ -656,17 +771,18 @@ def _lads(a: geography.Area, vintage: int) -> list[str]:
     return list(membership_table([a], vintage=vintage)[0]["lad_code"])
 
 
-def _run(sc: Scenario, _stack: tuple[str, ...] = (), cache: dict | None = None) -> pd.DataFrame:
+def _run(sc: Scenario, _stack: tuple[str, ...] = (), cache: dict | None = None,
+         overrides: Mapping | None = None) -> pd.DataFrame:
     if sc.origin in _stack:
         raise ScenarioError(f"{sc.origin}: the trend references form a loop ({' -> '.join(_stack + (sc.origin,))}).")
     cache = {} if cache is None else cache
-    base = _baseline(sc.area, sc.base_year, sc.vintage, cache)
+    base = _baseline(sc.area, sc.base_year, sc.vintage, cache, prices=sc.prices)
     b = base.set_index("measure")["value"]
     years = list(range(sc.base_year, sc.horizon + 1))
     trend_levels, trend_df = None, None
     if sc.trend is not None:
-        trend_sc = _trend_scenario(sc)
-        trend_df = _run(trend_sc, _stack + (sc.origin,), cache)
+        trend_sc = _trend_scenario(sc, overrides or {})
+        trend_df = _run(trend_sc, _stack + (sc.origin,), cache, overrides)
         chosen = trend_df[trend_df["reading"] == "chosen"]
         trend_levels = {m: chosen[chosen["measure"] == m].set_index("year")["value"] for m in ("jobs", "gva")}
     pieces = []
@@ -683,9 +799,9 @@ def _run(sc: Scenario, _stack: tuple[str, ...] = (), cache: dict | None = None) 
     if trend_levels is not None:
         levels["trend_jobs"] = levels["year"].map(trend_levels["jobs"])
         levels["trend_gva"] = levels["year"].map(trend_levels["gva"])
-    out = _finish(levels, vintage=sc.vintage)
+    out = _finish(levels, vintage=sc.vintage, prices=sc.price_label)
     recs = provenance.records(base) + ([_citation_record(sc)] if sc.source else [])
-    caveats = _caveats(sc, base)
+    caveats = _caveats(sc, base, _price_factor(sc, cache) if _converts(sc.output) else None)
     if trend_df is not None:
         recs += provenance.records(trend_df)
         same_source = trend_sc.source.get("title") == sc.source.get("title")
@@ -697,11 +813,13 @@ def _run(sc: Scenario, _stack: tuple[str, ...] = (), cache: dict | None = None) 
     return out
 
 
-def _trend_scenario(sc: Scenario) -> Scenario:
+def _trend_scenario(sc: Scenario, overrides: Mapping) -> Scenario:
     ref = sc.trend
     if ref.lower().endswith(".toml") and sc.base_dir is not None and not Path(ref).is_absolute():
         ref = str(sc.base_dir / ref)
     t = load_scenario(ref)
+    if overrides:
+        t = replace(t, **overrides)
     home = geography.resolve(sc.area, vintage=sc.vintage).code
     diffs = [k for k, a, b in (("area", geography.resolve(t.area, vintage=t.vintage).code, home),
                                ("vintage", t.vintage, sc.vintage), ("base_year", t.base_year, sc.base_year),
@@ -709,6 +827,9 @@ def _trend_scenario(sc: Scenario) -> Scenario:
     if diffs:
         raise ScenarioError(f"{sc.origin}: the trend scenario {t.name!r} differs in {', '.join(diffs)}; a figure "
                             "measured on top of a trend needs the same area, vintage, base year and horizon.")
+    if t.prices != sc.prices:
+        raise ScenarioError(f"{sc.origin}: the trend scenario {t.name!r} runs in {t.price_label}, this one in "
+                            f"{sc.price_label}; a figure measured on top of a trend needs the same price basis.")
     return t
 
 
@@ -719,19 +840,40 @@ def _series(f: Figure, base_value: float, years: list[int], sc: Scenario, trend:
         out = base_value * (1 + f.cagr) ** n
     elif f.kind == "history":
         measure = "gva_per_job" if f.series == "productivity" else f.series
-        rate = fit_cagr(_history(measure, sc.area, sc.vintage, (None, None), cache), window=f.window)["cagr"].iloc[0]
+        hist = _history(measure, sc.area, sc.vintage, (None, None), cache, prices=sc.prices, price_year=sc.base_year)
+        rate = fit_cagr(hist, window=f.window)["cagr"].iloc[0]
         if not np.isfinite(rate):
             raise ScenarioError(f"{sc.origin}: [{f.series}] history {f.window[0]}-{f.window[1]} has missing years "
                                 f"for {sc.area}, so no growth rate can be fitted.")
         out = base_value * (1 + rate) ** n
     else:
         anchors = {years[0]: base_value}
+        factor = _price_factor(sc, cache) if _converts(f) else 1.0
         for y, inc in f.increments.items():
             ref = base_value if f.measured_from == "base" else float(trend[f.series].loc[y])
-            anchors[y] = ref + inc
+            anchors[y] = ref + inc * factor
         out = path(anchors, years)
     out[0] = base_value
     return out
+
+
+def _converts(f: Figure) -> bool:
+    """Whether a figure is a GVA increment in another year's constant prices, to be carried into base-year
+    prices."""
+    return f.series == "gva" and f.kind == "increment" and f.price_basis == "constant" and f.price_year is not None
+
+
+def _price_factor(sc: Scenario, cache: dict) -> float:
+    r"""The factor that carries a GVA figure in constant ``price_year`` prices into the scenario's base-year
+    prices: the ratio of the implied GVA deflators of the scenario's own area (chain-linked over its
+    districts, :func:`evidence.indicators.aggregate.chain_link`), :math:`D_{base} / D_{price\_year}`."""
+    f = sc.output
+    real = _real_gva(sc.area, sc.vintage, sc.base_year, cache).set_index("year")
+    if f.price_year not in real.index or not np.isfinite(real.loc[f.price_year, "deflator"]):
+        raise ScenarioError(f"{sc.origin}: no implied GVA deflator for {sc.area} in {f.price_year} (the ONS data cover "
+                            f"{real.index.min()}-{real.index.max()}), so the figure in {f.price_year} prices cannot "
+                            f"be carried into {sc.base_year} prices.")
+    return float(real.loc[sc.base_year, "deflator"] / real.loc[f.price_year, "deflator"])
 
 
 def _levels_frame(name: str, reading: str, base: pd.DataFrame, years: list[int], jobs: np.ndarray,
@@ -741,8 +883,9 @@ def _levels_frame(name: str, reading: str, base: pd.DataFrame, years: list[int],
                          "area_name": first["area_name"], "year": years, "jobs": jobs, "gva": gva})
 
 
-def _finish(levels: pd.DataFrame, *, vintage: int) -> pd.DataFrame:
-    """Wide levels (``jobs``, ``gva`` and optionally ``trend_jobs``, ``trend_gva``) -> tidy trajectories."""
+def _finish(levels: pd.DataFrame, *, vintage: int, prices: str | None) -> pd.DataFrame:
+    """Wide levels (``jobs``, ``gva`` and optionally ``trend_jobs``, ``trend_gva``) -> tidy trajectories;
+    ``prices`` labels the price basis of the money measures (jobs are a count and get none)."""
     lv = levels.sort_values(["scenario", "reading", "area_code", "year"]).copy()
     lv["gva_per_job"] = 1e6 * lv["gva"] / lv["jobs"]
     has_trend = "trend_jobs" in lv
@@ -756,6 +899,7 @@ def _finish(levels: pd.DataFrame, *, vintage: int) -> pd.DataFrame:
         f["measure"] = m
         f["value"] = lv[m].to_numpy(dtype=float)
         f["unit"] = UNITS[m]
+        f["prices"] = None if m == "jobs" else prices
         grp = f.groupby(["scenario", "reading", "area_code"], sort=False)["value"]
         f["change_from_base"] = f["value"] - grp.transform("first")
         f["growth"] = f["value"] / grp.shift(1) - 1
@@ -764,13 +908,21 @@ def _finish(levels: pd.DataFrame, *, vintage: int) -> pd.DataFrame:
                                "actual", "scenario")
         frames.append(f)
     cols = ["scenario", "reading", "area_code", "area_name", "vintage", "year", "measure", "value", "unit",
-            "change_from_base", "growth", "vs_trend", "status"]
+            "prices", "change_from_base", "growth", "vs_trend", "status"]
     out = pd.concat(frames, ignore_index=True)[cols]
     out["measure"] = pd.Categorical(out["measure"], categories=MEASURES)
     out["reading"] = pd.Categorical(out["reading"], categories=READINGS)
     out = out.sort_values(["scenario", "reading", "area_code", "measure", "year"], kind="stable")
     out = out.reset_index(drop=True).astype({"measure": str, "reading": str})
     return out
+
+
+def _prices_of(traj: pd.DataFrame) -> str | None:
+    """The price basis of a trajectories frame's GVA (``"2023 prices"``), or ``None`` if it does not say."""
+    if "prices" not in traj:
+        return None
+    p = traj.loc[traj["measure"] != "jobs", "prices"].dropna().unique()
+    return str(p[0]) if len(p) == 1 else None
 
 
 def _citation_record(sc: Scenario) -> dict:
@@ -789,31 +941,56 @@ def _fmt_figure(f: Figure) -> str:
         incs = ", ".join(f"{sign[v >= 0]}{abs(v):,.0f} jobs by {y}" for y, v in f.increments.items())
     else:
         incs = ", ".join(f"{sign[v >= 0]}£{abs(v):,.0f} million by {y}" for y, v in f.increments.items())
+        if f.price_basis == "constant" and f.price_year:
+            incs += f" (in {f.price_year} prices)"
     frm = "the base year" if f.measured_from == "base" else "the trend"
     return f"{f.series} {incs}, measured from {frm}"
 
 
-def _caveats(sc: Scenario, base: pd.DataFrame) -> list[str]:
+def _gbp(values: Mapping[int, float], factor: float = 1.0) -> str:
+    return ", ".join(f"{'+' if v >= 0 else '-'}£{abs(v * factor):,.0f} million by {y}" for y, v in values.items())
+
+
+def _caveats(sc: Scenario, base: pd.DataFrame, factor: float | None = None) -> list[str]:
     area = base["area_name"].iloc[0]
+    real = sc.prices == "real"
+    by = sc.base_year
+    basis = (f"in {by} prices (real terms: GVA chain-linked over the districts with annual previous-year prices, so "
+             "its growth is real)") if real else "at current prices (nominal: growth includes inflation)"
     notes = [f"Scenario {sc.name}: {_fmt_figure(sc.jobs)}; {_fmt_figure(sc.output)}.",
-             f"Baseline {sc.base_year} for {area} ({sc.vintage} LEP vintage): ONS productivity filled jobs and "
-             "balanced GVA at current prices, £ million. GVA per job is GVA / jobs here, not the ONS smoothed GVA per "
-             "filled job."]
+             f"Baseline {by} for {area} ({sc.vintage} LEP vintage): ONS productivity filled jobs (a count) and "
+             f"balanced GVA, £ million, {basis}. GVA per job is GVA / jobs here, not the ONS smoothed GVA per filled "
+             "job."]
     if sc.has_increments:
-        notes.append(f"Published increments are applied to the {sc.base_year} ONS values and reached in {sc.horizon}, "
+        notes.append(f"Published increments are applied to the {by} ONS values and reached in {sc.horizon}, "
                      "with a constant annual growth rate in between; the publication measured them from its own base "
                      "year and geography (see the scenario's description).")
     out = sc.output
     if out.series in ("gva", "productivity"):
-        basis = {"current": "is stated in current prices (nominal)",
-                 "constant": f"is stated in constant {out.price_year or ''} prices (real)".replace("  ", " "),
-                 "unstated": "has no stated price basis", None: "is given no price_basis"}[out.price_basis]
         if out.kind == "increment":
-            notes.append(f"The GVA figure {basis}; it is added at face value to current-price GVA (no deflator "
-                         "exists for aggregated areas), so the GVA path reads as £ million at current prices.")
+            if factor is not None:
+                text = (f"The published GVA figure is in constant {out.price_year} prices. It is carried into {by} "
+                        f"prices with the implied GVA deflator of {area} (ONS balanced GVA by local authority, April "
+                        f"2025: current prices over GVA chain-linked over its districts), {by} over {out.price_year} "
+                        f"= x{factor:.4f}: {_gbp(out.increments)} in {out.price_year} prices is "
+                        f"{_gbp(out.increments, factor)} in {by} prices.")
+                if not real:
+                    text += " It is added to current-price GVA, so the nominal path mixes bases after the base year."
+            elif out.price_basis == "constant" and out.price_year in (None, by):
+                year = out.price_year or "unstated-year"
+                text = f"The GVA figure is in constant {year} prices, added as {by} prices."
+            elif out.price_basis == "current":
+                text = "The GVA figure is in current prices (nominal); it is added at face value to current-price GVA."
+            else:
+                text = (f"The GVA figure has no stated price basis; it is added at face value and read as "
+                        f"{sc.price_label}.")
+            notes.append(text)
+        elif real:
+            notes.append(f"The {out.series} growth rate is a real rate: it applies to GVA in {by} prices"
+                         + (", fitted on the area's chain-linked real GVA." if out.kind == "history" else "."))
         else:
-            notes.append(f"The {out.series} growth rate {basis}; it is applied to current-price GVA, so it acts as "
-                         "a nominal rate.")
+            notes.append(f"The {out.series} growth rate is applied to current-price GVA, so it acts as a nominal rate "
+                         "(it includes inflation).")
     for f in sc.figures:
         if f.alternative:
             other = "the trend" if f.alternative == "trend" else "the base year"
@@ -828,14 +1005,15 @@ def _caveats(sc: Scenario, base: pd.DataFrame) -> list[str]:
 # ------------------------------------------------------------------------------------------ views
 def summary(traj: pd.DataFrame) -> pd.DataFrame:
     """Base and horizon values, change, implied CAGR and gap to the trend, for each scenario, reading, area and
-    measure of a trajectories frame."""
+    measure of a trajectories frame, with the price basis of each money measure (``prices``; NA for jobs)."""
     rows = []
     for (sc, rd, code, m), g in traj.groupby(["scenario", "reading", "area_code", "measure"], sort=False):
         g = g.sort_values("year")
         first, last = g.iloc[0], g.iloc[-1]
         n = int(last["year"] - first["year"])
         rows.append({"scenario": sc, "reading": rd, "area_code": code, "area_name": first["area_name"],
-                     "measure": m, "unit": first["unit"], "base_year": int(first["year"]),
+                     "measure": m, "unit": first["unit"], "prices": first.get("prices"),
+                     "base_year": int(first["year"]),
                      "base_value": first["value"], "horizon": int(last["year"]), "horizon_value": last["value"],
                      "change": last["value"] - first["value"], "cagr": implied_cagr(first["value"], last["value"], n),
                      "vs_trend": last["vs_trend"]})
@@ -918,9 +1096,10 @@ def decompose(traj: pd.DataFrame, *, scenario: str | None = None, reading: str =
                     np.nan]
     first = t.iloc[0]
     out = out.assign(scenario=first["scenario"], reading=first["reading"], area_code=first["area_code"],
-                     area_name=first["area_name"], base_year=int(b), horizon=int(h), unit=UNITS["gva"])
+                     area_name=first["area_name"], base_year=int(b), horizon=int(h), unit=UNITS["gva"],
+                     prices=_prices_of(t))
     out = out[["scenario", "reading", "area_code", "area_name", "step", "value", "start", "end", "share", "year",
-               "base_year", "horizon", "unit"]]
+               "base_year", "horizon", "unit", "prices"]]
     out = provenance.combine(out, traj)
     out.attrs["caveats"] = list(traj.attrs.get("caveats", []))
     return out
@@ -934,7 +1113,8 @@ def sensitivity(traj: pd.DataFrame, *, jobs_cagr: Sequence[float] = SENSITIVITY_
     .. math:: GVA_h = GVA_b\,(1+g_J)^{n}(1+g_P)^{n}, \quad n = h - b
 
     Returns one row per pair: ``jobs_cagr, productivity_cagr, gva_cagr`` (:math:`(1+g_J)(1+g_P)-1`), the
-    horizon's ``jobs`` and ``gva`` (£ million) and ``gva_change`` from the base.
+    horizon's ``jobs`` (a count) and ``gva`` (£ million, in the trajectory's price basis, column ``prices``:
+    real rates on GVA in base-year prices for a real trajectory) and ``gva_change`` from the base.
 
     Examples
     --------
@@ -964,6 +1144,7 @@ def sensitivity(traj: pd.DataFrame, *, jobs_cagr: Sequence[float] = SENSITIVITY_
     out.insert(2, "base_year", b)
     out.insert(3, "horizon", h)
     out["unit"] = UNITS["gva"]
+    out["prices"] = _prices_of(t)
     return provenance.combine(out, traj)
 
 
@@ -1061,7 +1242,7 @@ def apportion(traj: pd.DataFrame, *, parts: str | Sequence[str] = "lep",
         out["area_name"] = out["area_code"].map(part_names)
         out["scenario"], out["reading"] = sc, rd
         pieces.append(out)
-    res = _finish(pd.concat(pieces, ignore_index=True), vintage=vintage)
+    res = _finish(pd.concat(pieces, ignore_index=True), vintage=vintage, prices=_prices_of(traj))
     res = provenance.combine(res, traj, recs)
     res.attrs["caveats"] = [
         f"{whole.name} apportioned to {', '.join(part_names[p] for p in order)}: each part keeps its real base-year "

@@ -507,25 +507,31 @@ def arc_scenarios(ctx) -> pd.DataFrame | None:
     mine = set(geography.lad_codes(ctx.area, vintage=ctx.vintage, allow_partial=True))
     if ctx.area.code != ARC and not (mine and mine <= arc_lads):
         return None
-    runs = [scenarios.run(name, area=ctx.area.code) for name in ("arc-trend", "arc-transformational")]
+    # The baseline follows the pack's LEP vintage (the files are written for 2021).
+    runs = [scenarios.run(name, area=ctx.area.code, vintage=ctx.vintage)
+            for name in ("arc-trend", "arc-transformational")]
     out = pd.concat(runs, ignore_index=True)
     out.attrs["caveats"] = list(dict.fromkeys(c for r in runs for c in r.attrs.get("caveats", [])))
     return provenance.combine(out, *runs)
 
 
-def own_trend(ctx, *, window: tuple[int, int] = (2013, 2023), horizon: int = 2050) -> pd.DataFrame:
-    """A trend scenario for any area: its own jobs and nominal GVA growth over ``window`` carried to
-    ``horizon`` from the latest real year."""
+def own_trend(ctx, *, window: tuple[int, int] = (2013, 2023), horizon: int = 2050,
+              prices: str = "real") -> pd.DataFrame:
+    """A trend scenario for any area: its own jobs and GVA growth over ``window`` carried to ``horizon`` from
+    the latest real year. GVA is real by default (chain-linked, in ``window[1]`` prices); ``prices="nominal"``
+    carries current-price growth instead, labelled nominal."""
     from . import scenarios
 
+    what = (f"GVA in {window[1]} prices (real, chain-linked over its districts)" if prices == "real"
+            else "current-price GVA (nominal)")
     sc = scenarios.parse_scenario({
         "name": "own-trend",
         "title": f"{ctx.area.name}: its own {window[0]}–{window[1]} growth carried to {horizon}",
-        "description": "Jobs and current-price GVA each grow at the area's own compound annual rate over the "
+        "description": f"Jobs and {what} each grow at the area's own compound annual rate over the "
                        f"window {window[0]}–{window[1]} (real ONS data).",
         "area": ctx.area.code, "vintage": ctx.vintage, "base_year": window[1], "horizon": horizon,
-        "jobs": {"history": list(window)},
-        "gva": {"history": list(window), "price_basis": "current"},
+        "prices": prices, "jobs": {"history": list(window)},
+        "gva": {"history": list(window), **({"price_basis": "current"} if prices == "nominal" else {})},
         "source": {"publisher": "LIS Evidence", "title": "Trend projection on the area's own history",
                    "date": str(window[1])},
     }, origin="own-trend")
@@ -540,6 +546,15 @@ def jobs_backtest(ctx, *, fit: tuple[int, int] = (2004, 2013), test: tuple[int, 
     return scenarios.backtest_summary(scenarios.backtest(series, fit=fit, test=test))
 
 
+def price_basis(frame: pd.DataFrame) -> str:
+    """The price basis of a scenario frame's GVA, for a title: ``"GVA in 2023 prices"`` or
+    ``"GVA at current prices (nominal)"``."""
+    p = frame["prices"].dropna().unique() if "prices" in frame else []
+    if len(p) != 1:
+        return "GVA at current prices (nominal)"
+    return f"GVA at {p[0]}" if p[0].startswith("current") else f"GVA in {p[0]}"
+
+
 def scenario_sentence(summary: pd.DataFrame, ctx) -> str:
     """What each scenario means for jobs and GVA at the horizon."""
     bits = []
@@ -549,8 +564,9 @@ def scenario_sentence(summary: pd.DataFrame, ctx) -> str:
         if "jobs" in g.index and "gva" in g.index:
             j, v = g.loc["jobs"], g.loc["gva"]
             sign = "+" if v["change"] >= 0 else "-"
+            basis = v.get("prices") if isinstance(v.get("prices"), str) else "current prices (nominal)"
             bits.append(f"{name}: {j['change']:+,.0f} jobs ({100 * j['cagr']:.2f}% a year) and "
-                        f"{sign}£{abs(v['change']) / 1000:,.1f}bn GVA ({100 * v['cagr']:.2f}% a year, nominal) "
+                        f"{sign}£{abs(v['change']) / 1000:,.1f}bn GVA in {basis} ({100 * v['cagr']:.2f}% a year) "
                         f"from {int(j['base_year'])} to {int(j['horizon'])}")
     return f"For {ctx.area.name}: " + "; ".join(bits) + "." if bits else f"No scenario covers {ctx.area.name}."
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence import charts, provenance, scenarios
+from evidence import charts, geography, provenance, scenarios
 from evidence.cli import main
 from evidence.errors import ScenarioError
 from evidence.indicators.area import compute
@@ -27,12 +27,34 @@ ARC_LEPS = {"E37000053", "E37000043", "E37000057", "E37000059"}  # OxLEP, Bucks,
 ARC_JOBS_2023 = 2_110_860
 ARC_GVA_2023 = 143_099
 
-#: The implied annual growth rates 2023-2050 stated in docs/scenarios.md (per cent, 2 decimals).
+#: The implied annual growth rates 2023-2050 stated in docs/scenarios.md (per cent, 2 decimals; GVA real, in 2023
+#: prices, with the published 2011-price figures carried into 2023 prices).
 STATED_CAGRS = {
-    ("arc-trend", "chosen"): {"jobs": 0.55, "gva": 1.74, "gva_per_job": 1.19},
-    ("arc-transformational", "chosen"): {"jobs": 1.49, "gva": 2.86, "gva_per_job": 1.35},
-    ("arc-transformational", "alternative"): {"jobs": 1.49, "gva": 3.79, "gva_per_job": 2.27},
+    ("arc-trend", "chosen"): {"jobs": 0.55, "gva": 2.25, "gva_per_job": 1.69},
+    ("arc-transformational", "chosen"): {"jobs": 1.49, "gva": 3.57, "gva_per_job": 2.05},
+    ("arc-transformational", "alternative"): {"jobs": 1.49, "gva": 4.64, "gva_per_job": 3.10},
 }
+
+
+@pytest.fixture(scope="module")
+def arc_deflator_2011(raw_data_dir):
+    """By hand, from the ONS balanced GVA by LA (April 2025, Tables 2 and 3): the Arc's implied GVA deflator,
+    2023 over 2011, chain-linking its 18 districts with annual previous-year prices (measured: 1.3843)."""
+    from evidence.sources import get
+
+    lads = set(geography.lad_codes(ARC, vintage=2021, on="2023"))
+    la = get("gva")
+    la = la[(la["industry"].astype(str) == "Total") & la["area_code"].astype(str).isin(lads)]
+    cp, cvm = ({(str(r.area_code), int(r.year)): float(r.value) for r in la[la["measure"].astype(str) == m]
+                .itertuples()} for m in ("current_prices", "cvm"))
+    assert len(lads) == 18
+    real_2011_over_2023 = 1.0
+    for t in range(2012, 2024):
+        pyp = sum(cp[(lad, t - 1)] * cvm[(lad, t)] / cvm[(lad, t - 1)] for lad in lads)
+        real_2011_over_2023 /= pyp / sum(cp[(lad, t - 1)] for lad in lads)
+    cp_2011 = sum(cp[(lad, 2011)] for lad in lads)
+    real_2011 = ARC_GVA_2023 * real_2011_over_2023  # in 2023 prices
+    return real_2011 / cp_2011  # (CP_2023 / R_2023) / (CP_2011 / R_2011), with CP_2023 = R_2023
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +77,9 @@ def test_shipped_scenarios_state_their_bases_and_cite_their_source():
         assert sc.source["publisher"] == "National Infrastructure Commission"
         assert "Partnering for Prosperity" in sc.source["title"] and sc.source["date"] == "November 2017"
         assert (sc.base_year, sc.horizon, sc.vintage) == (2023, 2050, 2021)
-        assert sc.output.price_basis == "unstated" and sc.output.unit == "£ billion"
+        # Cambridge Econometrics' figures are in constant 2011 prices (£2011m); the scenarios run in 2023 prices.
+        assert (sc.output.price_basis, sc.output.price_year, sc.output.unit) == ("constant", 2011, "£ billion")
+        assert sc.prices == "real" and sc.price_label == "2023 prices"
     assert (trend.jobs.increments, trend.jobs.measured_from) == ({2050: 335_000}, "base")
     assert (trend.output.increments, trend.output.measured_from) == ({2050: 85_000}, "base")
     assert (tf.jobs.increments, tf.jobs.measured_from, tf.trend) == ({2050: 700_000}, "trend", "arc-trend")
@@ -77,41 +101,54 @@ def test_the_baseline_is_real_ons_data(arc):
     assert "ONS" in {r["publisher"] for r in trend.attrs["provenance"]}
 
 
-def test_reconciliation_of_the_published_arc_arithmetic(arc):
+def test_the_arc_deflator_is_plausible_and_stated(arc, arc_deflator_2011):
+    # UK GVA prices rose by about a third from 2011 to 2023; the Arc's implied deflator by 38.4%.
+    assert round(arc_deflator_2011, 4) == 1.3843
+    text = " ".join(arc[0].attrs["caveats"])
+    assert "constant 2011 prices" in text and "x1.3843" in text and "+£117,664 million by 2050 in 2023 prices" in text
+    assert "no stated price basis" not in text
+
+
+def test_reconciliation_of_the_published_arc_arithmetic(arc, arc_deflator_2011):
     trend, tf = arc
-    # Trend: +335,000 jobs and +£85bn against the base year.
+    f = arc_deflator_2011
+    # Trend: +335,000 jobs and +£85bn (2011 prices) against the base year; GVA is carried into 2023 prices.
     assert _at(trend, 2050, "jobs", col="change_from_base") == 335_000
-    assert _at(trend, 2050, "gva", col="change_from_base") == 85_000
+    assert _at(trend, 2050, "gva", col="change_from_base") == pytest.approx(85_000 * f, rel=1e-12)
     # Transformational: a further 700,000 jobs on top of the trend; 335,000 + 700,000 is about 1.0 million.
     assert _at(tf, 2050, "jobs", col="vs_trend") == 700_000
     total_new_jobs = _at(tf, 2050, "jobs", col="change_from_base")
     assert total_new_jobs == 335_000 + 700_000 == 1_035_000
     assert abs(total_new_jobs - 1_000_000) / 1_000_000 < 0.05
     assert _at(tf, 2050, "jobs") == ARC_JOBS_2023 + 1_035_000
-    # GVA £163bn, chosen reading: from the base year (so it includes the trend's £85bn).
-    assert _at(tf, 2050, "gva", col="change_from_base") == 163_000
-    assert _at(tf, 2050, "gva", col="vs_trend") == 163_000 - 85_000
+    # GVA £163bn, chosen reading: from the base year (so it includes the trend's £85bn); all in 2011 prices,
+    # carried into 2023 prices by the same factor.
+    assert _at(tf, 2050, "gva", col="change_from_base") == pytest.approx(163_000 * f, rel=1e-12)
+    assert _at(tf, 2050, "gva", col="vs_trend") == pytest.approx((163_000 - 85_000) * f, rel=1e-12)
     # The alternative reading, shown beside it: £163bn on top of the trend.
-    assert _at(tf, 2050, "gva", "alternative", col="vs_trend") == 163_000
-    assert _at(tf, 2050, "gva", "alternative", col="change_from_base") == 85_000 + 163_000
-    # Why the chosen reading: the NIC's £90bn base + £163bn = £253bn, "over £250bn a year"; the other gives £338bn.
+    assert _at(tf, 2050, "gva", "alternative", col="vs_trend") == pytest.approx(163_000 * f, rel=1e-12)
+    assert _at(tf, 2050, "gva", "alternative", col="change_from_base") == pytest.approx(248_000 * f, rel=1e-12)
+    # Why the chosen reading: the NIC's £90bn base + £163bn = £253bn, "over £250bn a year"; the other gives £338bn
+    # (the publication's own arithmetic, in its own prices).
     nic_base = 90_000
-    assert nic_base + _at(tf, 2050, "gva", col="change_from_base") == 253_000 >= 250_000
-    assert nic_base + _at(tf, 2050, "gva", "alternative", col="change_from_base") == 338_000
+    assert nic_base + _at(tf, 2050, "gva", col="change_from_base") / f == pytest.approx(253_000, rel=1e-12)
+    assert nic_base + _at(tf, 2050, "gva", "alternative", col="change_from_base") / f == pytest.approx(338_000,
+                                                                                                         rel=1e-12)
     # Extra GVA per extra job against the trend in 2050: £111k (chosen) or £233k (alternative).
     assert 1e6 * 78_000 / 700_000 == pytest.approx(111_428.57, abs=0.01)
     assert 1e6 * 163_000 / 700_000 == pytest.approx(232_857.14, abs=0.01)
 
 
-def test_implied_annual_growth_rates_are_the_ones_stated_in_the_docs(arc):
+def test_implied_annual_growth_rates_are_the_ones_stated_in_the_docs(arc, arc_deflator_2011):
     s = scenarios.summary(scenarios.compare(*arc)).set_index(["scenario", "reading", "measure"])
     n = 2050 - 2023
+    f = arc_deflator_2011
     by_hand = {
         ("arc-trend", "chosen", "jobs"): ((ARC_JOBS_2023 + 335_000) / ARC_JOBS_2023) ** (1 / n) - 1,
-        ("arc-trend", "chosen", "gva"): ((ARC_GVA_2023 + 85_000) / ARC_GVA_2023) ** (1 / n) - 1,
+        ("arc-trend", "chosen", "gva"): ((ARC_GVA_2023 + 85_000 * f) / ARC_GVA_2023) ** (1 / n) - 1,
         ("arc-transformational", "chosen", "jobs"): ((ARC_JOBS_2023 + 1_035_000) / ARC_JOBS_2023) ** (1 / n) - 1,
-        ("arc-transformational", "chosen", "gva"): ((ARC_GVA_2023 + 163_000) / ARC_GVA_2023) ** (1 / n) - 1,
-        ("arc-transformational", "alternative", "gva"): ((ARC_GVA_2023 + 248_000) / ARC_GVA_2023) ** (1 / n) - 1,
+        ("arc-transformational", "chosen", "gva"): ((ARC_GVA_2023 + 163_000 * f) / ARC_GVA_2023) ** (1 / n) - 1,
+        ("arc-transformational", "alternative", "gva"): ((ARC_GVA_2023 + 248_000 * f) / ARC_GVA_2023) ** (1 / n) - 1,
     }
     for key, rate in by_hand.items():
         assert s.loc[key, "cagr"] == pytest.approx(rate, rel=1e-12)
@@ -164,7 +201,8 @@ def _sums_back(whole: pd.DataFrame, parts: pd.DataFrame) -> None:
         total = g.groupby("year")["value"].sum()
         w = whole[(whole.scenario == sc) & (whole.reading == rd) & (whole.measure == m)].set_index("year")["value"]
         assert (total == np.rint(w)).all(), (sc, rd, m)
-        assert total.iloc[0] == w.iloc[0] and total.iloc[-1] == w.iloc[-1]  # whole numbers at base and horizon
+        # The base is whole; the horizon is the whole's rounded value (a deflated GVA increment is not whole £m).
+        assert total.iloc[0] == w.iloc[0] and total.iloc[-1] == np.rint(w.iloc[-1])
 
 
 def test_apportionment_to_the_arc_leps_sums_back_exactly(arc):
@@ -205,7 +243,7 @@ def test_apportionment_by_user_weights(arc):
     inc = parts[(parts.year == 2050) & (parts.measure == "jobs")]["change_from_base"]
     assert sorted(inc) == [83_750] * 4  # 335,000 / 4
     gva = parts[(parts.year == 2050) & (parts.measure == "gva")]["change_from_base"]
-    assert sorted(gva) == [21_250] * 4
+    assert sorted(gva) == [29_416] * 4  # 85,000 (2011 prices) x 1.3843 = 117,664 (2023 prices), / 4
     uneven = scenarios.apportion(trend, parts="lep", weights={"OxLEP": 2, "BTVLEP": 1, "SEMLEP": 0, "GCGP": 0})
     inc = uneven[(uneven.year == 2050) & (uneven.measure == "jobs")].set_index("area_code")["change_from_base"]
     # Quotas 223,333.33 and 111,666.67: the spare job goes to the larger remainder (.67).
@@ -272,10 +310,16 @@ def test_backtest_results_for_the_arc_and_oxfordshire(raw_data_dir):
     assert (round(100 * ox["cagr"], 2), round(ox["mape"], 1), round(ox["final_year_pct_error"], 1)) == \
         (0.87, 2.2, -1.6)
     # The Arc's own 2013-2023 growth and its 2015/2016 GVA, as stated in docs/scenarios.md.
-    jobs, gva = (scenarios.history(m, "Oxford-Cambridge Arc") for m in ("jobs", "gva"))
+    jobs, gva = (scenarios.history(m, "Oxford-Cambridge Arc", prices="nominal") for m in ("jobs", "gva"))
     assert round(100 * scenarios.fit_cagr(jobs, window=(2013, 2023))["cagr"].item(), 2) == 1.28
     assert round(100 * scenarios.fit_cagr(gva, window=(2013, 2023))["cagr"].item(), 2) == 4.60
     assert gva.set_index("year")["value"][[2015, 2016]].tolist() == [100_227, 102_432]
+    assert set(gva["prices"]) == {"current prices (nominal)"} and jobs["prices"].isna().all()
+    # Real GVA (chain-linked, 2023 prices) grew 1.55% a year, as docs/scenarios.md states.
+    real = scenarios.history("gva", "Oxford-Cambridge Arc")
+    assert set(real["prices"]) == {"2023 prices"}
+    assert round(100 * scenarios.fit_cagr(real, window=(2013, 2023))["cagr"].item(), 2) == 1.55
+    assert real.set_index("year")["value"][2023] == ARC_GVA_2023
 
 
 def test_fit_and_project_trend_methods():
@@ -314,17 +358,18 @@ def test_sensitivity_grid_shape_and_a_hand_checked_cell(arc):
     assert small["gva"].tolist() == pytest.approx([ARC_GVA_2023, ARC_GVA_2023 * 1.01 ** 7])
 
 
-def test_waterfall_effects_add_up_to_the_gva_change(arc):
+def test_waterfall_effects_add_up_to_the_gva_change(arc, arc_deflator_2011):
     _, tf = arc
-    for reading, change in (("chosen", 163_000), ("alternative", 248_000)):
+    for reading, change in (("chosen", 163_000 * arc_deflator_2011), ("alternative", 248_000 * arc_deflator_2011)):
         d = scenarios.decompose(tf, reading=reading).set_index("step")
         assert d.loc["jobs effect", "value"] + d.loc["productivity effect", "value"] == pytest.approx(change,
                                                                                                       rel=1e-12)
         assert d.loc["horizon", "value"] - d.loc["base", "value"] == pytest.approx(change, rel=1e-12)
         assert d.loc["jobs effect", "share"] + d.loc["productivity effect", "share"] == pytest.approx(1)
     # The waterfall table in docs/scenarios.md (£bn to 1 decimal, shares to whole per cent).
-    stated = {("arc-trend", "chosen"): (27.0, 32, 58.0, 68), ("arc-transformational", "chosen"): (85.4, 52, 77.6, 48),
-              ("arc-transformational", "alternative"): (99.4, 40, 148.6, 60)}
+    stated = {("arc-trend", "chosen"): (29.2, 25, 88.5, 75),
+              ("arc-transformational", "chosen"): (95.7, 42, 129.9, 58),
+              ("arc-transformational", "alternative"): (115.1, 34, 228.2, 66)}
     for (sc, rd), expected in stated.items():
         d = scenarios.decompose(scenarios.compare(*arc), scenario=sc, reading=rd).set_index("step")
         je, pe = d.loc["jobs effect"], d.loc["productivity effect"]
@@ -369,20 +414,24 @@ def test_a_user_toml_for_lancashire_runs_via_the_cli(raw_data_dir, tmp_path, cap
     assert "note: Scenario lancashire-steady" in err and "nominal" in err
 
 
-def test_cli_arc_scenarios_show_the_published_increments(raw_data_dir, capsys):
+def test_cli_arc_scenarios_show_the_published_increments(raw_data_dir, capsys, arc_deflator_2011):
     code, out, err = _cli(["scenario", "arc-trend", "--format", "csv"], capsys)
     assert code == 0
     df = pd.read_csv(io.StringIO(out))
     row = df[(df.year == 2050) & (df.measure == "jobs")].iloc[0]
     assert row["change_from_base"] == 335_000 and row["status"] == "scenario"
     assert "National Infrastructure Commission" in err
+    # The GVA figure has a price basis now: 2011 prices carried into 2023 prices; jobs are a count.
+    assert "no stated price basis" not in err and "constant 2011 prices" in err and "2023 prices" in err
+    assert set(df[df.measure == "gva"]["prices"]) == {"2023 prices"} and df[df.measure == "jobs"]["prices"].isna().all()
     code, out, _ = _cli(["scenario", "arc-transformational", "--format", "csv"], capsys)
     df = pd.read_csv(io.StringIO(out))
     jobs = df[(df.year == 2050) & (df.measure == "jobs")]
     assert set(jobs["vs_trend"]) == {700_000} and set(jobs["reading"]) == {"chosen", "alternative"}
     code, out, _ = _cli(["scenario", "arc-transformational", "--view", "summary", "--format", "csv"], capsys)
     s = pd.read_csv(io.StringIO(out))
-    assert set(s[s.measure == "gva"]["change"]) == {163_000, 248_000}
+    assert sorted(s[s.measure == "gva"]["change"]) == pytest.approx([163_000 * arc_deflator_2011,
+                                                                     248_000 * arc_deflator_2011], rel=1e-9)
     code, out, _ = _cli(["scenario", "arc-trend", "--apportion", "lep", "--view", "summary", "--format", "csv"],
                         capsys)
     s = pd.read_csv(io.StringIO(out))
@@ -474,16 +523,17 @@ def test_charts_build_and_save_png_and_svg_with_the_source_note(arc, tmp_path):
     assert note.startswith("Source: ONS") and "National Infrastructure Commission" in note
     fig = charts.scenario_lines(both, measure="gva")
     title = fig.axes[0].get_title(loc="left").replace("\n", " ")
-    assert "£143.1bn in 2023" in title and "£228.1bn–£391.1bn by 2050" in title
+    assert "£143.1bn in 2023" in title and "£260.8bn–£486.4bn by 2050" in title and title.endswith("2023 prices")
     png, svg = charts.save(fig, tmp_path / "out" / "arc-gva")
     assert _png_size(png) == (1600, 1000)  # 8 x 5 inches at 200 dpi
     text = re.sub(r"\s+", " ", svg.read_text(encoding="utf-8"))
     assert "Source: ONS, Subregional productivity" in text and "National Infrastructure Commission" in text
-    assert "GVA, £ billion (current prices)" in text
+    assert "GVA, £ billion (2023 prices)" in text
     labels = {t.get_text() for t in fig.axes[0].texts}
-    assert {"£143.1bn (2023)", "£228.1bn", "£306.1bn", "£391.1bn"} <= labels
+    assert {"£143.1bn (2023)", "£260.8bn", "£368.7bn", "£486.4bn"} <= labels
     wf = charts.waterfall(scenarios.decompose(arc[1]))
-    assert "GVA rises by £163.0bn from 2023 to 2050" in wf.axes[0].get_title(loc="left").replace("\n", " ")
+    wf_title = wf.axes[0].get_title(loc="left").replace("\n", " ")
+    assert "GVA (2023 prices) rises by £225.6bn from 2023 to 2050" in wf_title
     png, svg = charts.save(wf, tmp_path / "arc-waterfall")
     assert png.stat().st_size > 10_000 and "Source: ONS" in svg.read_text(encoding="utf-8")
 
@@ -493,3 +543,73 @@ def test_cli_writes_charts(raw_data_dir, tmp_path, capsys):
     assert code == 0 and "6 chart file(s) written" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         f"c-{k}.{e}" for k in ("jobs", "gva", "waterfall") for e in ("png", "svg"))
+
+
+# ------------------------------------------------------------------------------------------ real terms
+def _chained_by_hand(lads: set[str], start: int, end: int) -> tuple[float, float, float]:
+    """(real GVA growth factor start -> end, CP_start, CP_end) for ``lads``, by annual previous-year prices,
+    computed with plain loops over the ONS balanced GVA by LA (Tables 2 and 3, April 2025)."""
+    from evidence.sources import get
+
+    la = get("gva")
+    la = la[(la["industry"].astype(str) == "Total") & la["area_code"].astype(str).isin(lads)]
+    cp, cvm = ({(str(r.area_code), int(r.year)): float(r.value) for r in la[la["measure"].astype(str) == m]
+                .itertuples()} for m in ("current_prices", "cvm"))
+    factor = 1.0
+    for t in range(start + 1, end + 1):
+        factor *= sum(cp[(lad, t - 1)] * cvm[(lad, t)] / cvm[(lad, t - 1)] for lad in lads) / \
+            sum(cp[(lad, t - 1)] for lad in lads)
+    return factor, sum(cp[(lad, start)] for lad in lads), sum(cp[(lad, end)] for lad in lads)
+
+
+def _own_trend(area, vintage=2021, prices="real"):
+    data = {"name": "own-trend", "area": area, "vintage": vintage, "base_year": 2023, "horizon": 2050,
+            "prices": prices, "jobs": {"history": [2013, 2023]}, "gva": {"history": [2013, 2023]}}
+    if prices == "nominal":
+        data["gva"]["price_basis"] = "current"
+    return scenarios.run(scenarios.parse_scenario(data))
+
+
+@pytest.mark.parametrize(("area", "vintage", "n_lads", "real_cagr", "nominal_cagr"), [
+    ("Lancashire", 2021, 14, 1.59, 4.47),
+    ("Leicester and Leicestershire", 2017, 8, 1.38, 4.53),
+])
+def test_the_own_trend_runs_in_real_terms_by_default(raw_data_dir, area, vintage, n_lads, real_cagr, nominal_cagr):
+    lads = set(geography.lad_codes(area, vintage=vintage, on="2023"))
+    assert len(lads) == n_lads
+    growth, _, cp_2023 = _chained_by_hand(lads, 2013, 2023)
+    g = growth ** 0.1 - 1
+    assert round(100 * g, 2) == real_cagr
+    real = _own_trend(area, vintage)
+    assert _at(real, 2023, "gva") == cp_2023  # 2023 prices: real = current in the base year
+    assert _at(real, 2050, "gva") == pytest.approx(cp_2023 * (1 + g) ** 27, rel=1e-9)
+    rows = real[real.measure != "jobs"]
+    assert set(rows["prices"]) == {"2023 prices"} and real[real.measure == "jobs"]["prices"].isna().all()
+    assert any("2023 prices (real terms" in c for c in real.attrs["caveats"])
+    # The nominal option exists and says so; it compounds current-price growth, as the trend did before.
+    nominal = _own_trend(area, vintage, prices="nominal")
+    s = scenarios.summary(nominal).set_index("measure")
+    assert round(100 * s.loc["gva", "cagr"], 2) == nominal_cagr and s.loc["gva", "prices"] == "current prices (nominal)"
+    assert any("nominal" in c for c in nominal.attrs["caveats"])
+    # Jobs are the same count either way.
+    assert _at(real, 2050, "jobs") == _at(nominal, 2050, "jobs")
+
+
+def test_price_options_are_checked():
+    base = {"area": "Lancashire", "base_year": 2023, "horizon": 2040, "jobs": {"cagr": 0.005}}
+    assert scenarios.parse_scenario({**base, "productivity": {"cagr": 0.02}}).prices == "real"
+    assert scenarios.parse_scenario({**base, "productivity": {"cagr": 0.02, "price_basis": "current"}}).prices == \
+        "nominal"
+    with pytest.raises(ScenarioError, match="cannot be run in real terms"):
+        scenarios.parse_scenario({**base, "prices": "real", "productivity": {"cagr": 0.02, "price_basis": "current"}})
+    with pytest.raises(ScenarioError, match="prices must be"):
+        scenarios.parse_scenario({**base, "prices": "constant", "productivity": {"cagr": 0.02}})
+
+
+def test_the_arc_scenarios_follow_the_packs_vintage(raw_data_dir):
+    t = scenarios.run("arc-transformational", vintage=2017)
+    assert set(t["vintage"]) == {2017}
+    jobs = compute("jobs", ["Oxford-Cambridge Arc"], vintage=2017, comparators=(), years=(2023, 2023))
+    assert _at(t, 2023, "jobs") == jobs["value"].item() != ARC_JOBS_2023
+    assert _at(t, 2050, "jobs", col="vs_trend") == 700_000
+    assert any("run at vintage 2017 (the file says 2021)" in c for c in t.attrs["caveats"])

@@ -9,7 +9,8 @@ Rules (the same everywhere in the toolkit):
   ΣGVA / Σhours, never a mean of the members' ratios.
 - **Chained-volume measures refuse to be summed** (:class:`~evidence.errors.AggregationError`). Chain-linking
   makes each series additive only in its reference year, so a sum of LAD CVMs is not the area's CVM. Real
-  growth for an aggregated area is therefore *not offered*; nominal growth comes from summed current prices.
+  growth for an aggregated area is *chain-linked* instead (:func:`chain_link`), the way ONS builds its own
+  regional volumes: annual previous-year-prices weights from current prices, volume growth from each LAD's CVM.
 - **A missing member makes the total missing**, flagged ``incomplete``, never a partial sum shown as whole.
 """
 
@@ -36,8 +37,8 @@ def _non_additive_message(df: pd.DataFrame) -> str:
     text = " ".join(desc).lower()
     if "chain" in text or "cvm" in text or "volume" in text:
         return (f"cannot sum chained-volume measures ({', '.join(sorted(desc))}): chain-linked volumes are not "
-                "additive across areas, so the sum of LAD CVMs is not the area's CVM. Sum current prices instead; "
-                "real growth for aggregated areas is not offered.")
+                "additive across areas, so the sum of LAD CVMs is not the area's CVM. Sum current prices, or "
+                "chain-link the area's real growth with chain_link().")
     return (f"cannot sum non-additive values ({', '.join(sorted(desc))}): rates, ratios, indices and medians must be "
             "recomputed from summed numerators and denominators (see ratio_of_sums).")
 
@@ -171,3 +172,95 @@ def ratio_of_sums(numerator: pd.DataFrame, denominator: pd.DataFrame, *, on: Seq
         j["unit"] = unit
     out = j[on + ["value", "flag", "additive"] + (["unit"] if unit else [])]
     return provenance.combine(out, numerator, denominator)
+
+
+def chain_link(current: pd.DataFrame, volume: pd.DataFrame, members: pd.DataFrame, *, reference_year: int,
+               area: str = "area_code", year: str = "year", value: str = "value", member_code: str = "lad_code",
+               group_code: str = "area_code", group_name: str | None = "area_name") -> pd.DataFrame:
+    r"""An area's real (chain-linked volume) series from its members' current prices and chained volumes.
+
+    The annual previous-year-prices (PYP) method of ONS: each member's volume change is valued at the
+    previous year's prices, the values are summed (PYP values *are* additive), and the area's growth rates
+    are chained from ``reference_year``, where the real series equals current prices:
+
+    .. math::
+        PYP_{l,t} = CP_{l,t-1}\,\frac{CVM_{l,t}}{CVM_{l,t-1}}, \qquad
+        g_{G,t} = \frac{\sum_{l\in G} PYP_{l,t}}{\sum_{l\in G} CP_{l,t-1}}, \qquad
+        R_{G,t} = CP_{G,r}\prod_{s=r+1}^{t} g_{G,s} \;(t > r),\quad
+        R_{G,t} = CP_{G,r}\Big/\prod_{s=t+1}^{r} g_{G,s} \;(t < r)
+
+    The member CVMs are never summed: only their ratios :math:`CVM_t / CVM_{t-1}` are used, so their own
+    reference year does not matter. The implied deflator is :math:`100\,CP_{G,t} / R_{G,t}` (``r`` = 100).
+
+    Parameters
+    ----------
+    current, volume
+        Tidy member rows (``area``, ``year``, ``value``): current prices and chained volume measures.
+    members
+        ``member_code`` -> ``group_code`` (and ``group_name``), one row per membership.
+    reference_year
+        The year whose prices the real series is expressed in (:math:`R_{G,r} = CP_{G,r}`).
+
+    Returns
+    -------
+    DataFrame
+        ``area_code, area_name, year, value`` (the real series, in ``reference_year`` prices), ``current``
+        (:math:`\sum CP`), ``volume_growth`` (:math:`g_{G,t}`, NA in the first year), ``deflator``
+        (``reference_year`` = 100), ``flag`` (``incomplete`` where a member lacks a value in the year or the
+        year before, which makes that year's growth and everything chained through it NA) and
+        ``additive=False``.
+
+    References
+    ----------
+    ONS, *Regional economic activity by gross domestic product, UK: methodology* (chain-linking of regional
+    volume estimates); Robjohns, J. (2006), *Methodology Notes: Annual chain-linking*, Economic Trends 630.
+
+    Examples
+    --------
+    Two districts; A grows 5% a year in volume, B falls 10% and then stays flat:
+
+    >>> cp = pd.DataFrame({"area_code": ["A"] * 3 + ["B"] * 3, "year": [2020, 2021, 2022] * 2,
+    ...                    "value": [100.0, 110.0, 121.0, 50.0, 50.0, 60.0]})
+    >>> cvm = cp.assign(value=[100.0, 105.0, 110.25, 50.0, 45.0, 45.0])
+    >>> m = pd.DataFrame({"lad_code": ["A", "B"], "area_code": "G", "area_name": "Group"})
+    >>> out = chain_link(cp, cvm, m, reference_year=2020)
+    >>> out[["year", "volume_growth", "value"]].values.tolist()
+    [[2020.0, nan, 150.0], [2021.0, 1.0, 150.0], [2022.0, 1.034375, 155.15625]]
+
+    (2021: (105 + 45) / (100 + 50) = 1; 2022: (110 x 110.25 / 105 + 50) / (110 + 50) = 165.5 / 160.)
+    """
+    names = [group_name] if group_name and group_name in members else []
+    m = members[[member_code, group_code, *names]].drop_duplicates([member_code, group_code])
+    cp = current.pivot_table(index=area, columns=year, values=value, aggfunc="first")
+    cv = volume.pivot_table(index=area, columns=year, values=value, aggfunc="first")
+    years = sorted(set(cp.columns) | set(cv.columns))
+    if reference_year not in years:
+        raise AggregationError(f"the reference year {reference_year} is outside the data ({years[0]}-{years[-1]}).")
+    pieces = []
+    for (code, *name), g in m.groupby([group_code, *names], sort=True, observed=True):
+        lads = list(dict.fromkeys(g[member_code].astype(str)))
+        c = cp.reindex(index=lads, columns=years).to_numpy(dtype=float)
+        v = cv.reindex(index=lads, columns=years).to_numpy(dtype=float)
+        total = c.sum(axis=0)
+        total[np.isnan(c).any(axis=0)] = np.nan
+        growth = np.full(len(years), np.nan)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pyp = c[:, :-1] * v[:, 1:] / v[:, :-1]
+            ok = ~(np.isnan(pyp).any(axis=0) | np.isnan(c[:, :-1]).any(axis=0))
+            growth[1:] = np.where(ok, pyp.sum(axis=0) / c[:, :-1].sum(axis=0), np.nan)
+        r = years.index(reference_year)
+        index = np.full(len(years), np.nan)
+        index[r] = 1.0
+        for i in range(r + 1, len(years)):
+            index[i] = index[i - 1] * growth[i]
+        for i in range(r - 1, -1, -1):
+            index[i] = index[i + 1] / growth[i + 1]
+        real = total[r] * index
+        pieces.append(pd.DataFrame({"area_code": code, "area_name": name[0] if name else code, "year": years,
+                                    "value": real, "current": total, "volume_growth": growth,
+                                    "deflator": 100 * total / real}))
+    cols = ["area_code", "area_name", "year", "value", "current", "volume_growth", "deflator"]
+    out = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=cols)
+    out["flag"] = np.where(out["value"].isna(), INCOMPLETE, None)
+    out["additive"] = False
+    return provenance.combine(out, current, volume)
