@@ -111,6 +111,8 @@ class Format:
             return f"+{body};-{body};{body}" if self.signed else body
         if self.kind == "log":
             return f"+0{dec};-0{dec};0{dec}"
+        if self.kind == "lq":
+            return f"0{dec}"
         body = f"#,##0{dec}"
         return f"+{body};-{body};{body}" if self.signed else body
 
@@ -227,14 +229,18 @@ def humanise(slug: str) -> str:
     return " ".join(out)
 
 
-def name_of(slug: str) -> str:
-    """The registered title of an indicator, metric or scenario measure; else the slug made readable."""
+#: The measures of a scenario table (:mod:`evidence.scenarios`).
+MEASURES = {"jobs": "Filled jobs", "gva": "GVA", "gva_per_job": "GVA per filled job"}
+
+
+def name_of(slug: str, *, measure: bool = False) -> str:
+    """The registered title of an indicator or metric (of a scenario's measure with ``measure``); else the
+    slug made readable."""
     from .indicators import area, foundations
 
     s = str(slug)
-    measures = {"jobs": "Filled jobs", "gva": "GVA", "gva_per_job": "GVA per filled job"}
-    if s in measures:
-        return measures[s]
+    if measure and s in MEASURES:
+        return MEASURES[s]
     if s in area.INDICATORS:
         return area.INDICATORS[s].title
     try:
@@ -344,7 +350,7 @@ def present(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, list[Format]]]:
         out = out.drop(columns=[c for c in SLUG_COLUMNS if c in out and c != "measure"])
     for c in SLUG_COLUMNS:
         if c in out and not pd.api.types.is_numeric_dtype(out[c]):
-            out[c] = [name_of(v) if isinstance(v, str) else v for v in out[c]]
+            out[c] = [name_of(v, measure=c == "measure") if isinstance(v, str) else v for v in out[c]]
     fmts = formats_for(out)
     unit = df.attrs.get("unit")
     if unit and "value" in out and "unit" not in out and pd.api.types.is_numeric_dtype(out["value"]):

@@ -532,7 +532,29 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(report)
-    path.write_text(body, encoding="utf-8")
+    path.write_text(_with_alt_text(body, cells), encoding="utf-8")
+
+
+def _with_alt_text(body: str, cells: list) -> str:
+    """The report with each chart's alt text (its title, from the output's metadata; nbconvert's lab template
+    drops it), set as an attribute so that it is escaped like any other."""
+    alts = {}
+    for cell in cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            png = out.get("data", {}).get("image/png")
+            alt = (out.get("metadata", {}).get("image/png") or {}).get("alt")
+            if png and alt:
+                alts["data:image/png;base64," + "".join(png).replace("\n", "")] = str(alt)
+    if not alts:
+        return body
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, features="html.parser")
+    for img in soup.find_all("img"):
+        alt = alts.get(img.get("src", "").replace("\n", ""))
+        if alt:
+            img["alt"] = alt
+    return str(soup)
 
 
 # ----------------------------------------------------------------------------------------------- safe writing
