@@ -15,7 +15,10 @@ from .errors import EvidenceError
 
 def _emit(df: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
-        df.to_csv(sys.stdout, index=False, lineterminator="\n")
+        from .formats import csv_safe_frame
+
+        # a cell a spreadsheet would read as a formula is quoted (OWASP CSV injection); numbers stay numbers
+        csv_safe_frame(df).to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
                                "display.max_colwidth", 60):

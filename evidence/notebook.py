@@ -8,6 +8,7 @@ every figure to ``<pack>/charts/<key>.png`` (200 dpi) and ``.svg``. Run interact
 
 from __future__ import annotations
 
+import json
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,11 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import areatypes, frames, geography, provenance
+from . import areatypes, formats, geography, provenance
 from .errors import EvidenceError, NoDataError
 from .sources.base import write_parquet
 
 PACK_DIR_ENV = "EVIDENCE_PACK_DIR"
+#: The file in a pack where each notebook's caveats are gathered (merged into ``pack.json`` by the build).
+CAVEATS_FILE = "caveats.json"
 
 
 def _display(obj) -> None:
@@ -31,18 +34,20 @@ def _display(obj) -> None:
         display(obj)
 
 
-def _display_styled(styler) -> None:
-    """Show a pandas Styler as its HTML, with its formatted cells (tab-separated) as the plain-text form.
+def _display_styled(styler, plain: str | None = None) -> None:
+    """Show a pandas Styler as its HTML, with ``plain`` (default: its formatted cells, tab-separated) as the
+    plain-text form.
 
     Displayed directly, a Styler's plain-text form is its repr, which holds a memory address: it would differ
     between two runs of the same notebook.
     """
+    text = plain if plain is not None else styler.to_string(delimiter="\t")
     try:
         from IPython.display import display
     except ImportError:
-        print(styler.to_string(delimiter="\t"))
+        print(text)
     else:
-        display({"text/html": styler.to_html(), "text/plain": styler.to_string(delimiter="\t")}, raw=True)
+        display({"text/html": styler.to_html(), "text/plain": text}, raw=True)
 
 
 def _markdown(text: str) -> None:
@@ -52,6 +57,31 @@ def _markdown(text: str) -> None:
         print(text)
     else:
         display(Markdown(text))
+
+
+def _safe(text: str, names=()) -> str:
+    """Markdown built by the library, made safe for the user-supplied ``names`` in it: no raw HTML passes, and
+    each name is shown as written (its Markdown syntax escaped), never as markup or a link."""
+    out = formats.escape_html(text).replace("&quot;", '"').replace("&#x27;", "'")
+    for name in sorted({str(n) for n in names if n}, key=len, reverse=True):
+        shown = formats.escape_html(name).replace("&quot;", '"').replace("&#x27;", "'")
+        out = out.replace(shown, formats.escape_markdown(name))
+    return out
+
+
+def _text_table(key: str, shown: pd.DataFrame):
+    """The table as the report shows it: every cell formatted by its unit (:mod:`evidence.formats`) and
+    escaped, headers readable, numbers right-aligned; and the same cells as tab-separated plain text."""
+    values, _ = formats.present(shown)
+    text = formats.as_text(shown)
+    numeric = [c for c in values.columns
+               if pd.api.types.is_numeric_dtype(values[c]) and not pd.api.types.is_bool_dtype(values[c])]
+    styler = (text.style.set_uuid(key).hide(axis="index").format(escape="html")
+              .format_index(escape="html", axis=1))
+    if numeric:
+        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    plain = "\n".join("\t".join(map(str, row)) for row in [list(text.columns), *text.itertuples(index=False)])
+    return styler, plain
 
 
 @dataclass
@@ -93,39 +123,62 @@ class Context:
         except NoDataError as exc:
             self.unavailable.append(what)
             reason = str(exc)
-            _markdown(f"*{what}: not available for {self.name}. {reason[:1].upper() + reason[1:]}*")
+            _markdown(self._md(f"*{what}: not available for {self.name}. {reason[:1].upper() + reason[1:]}*"))
         except NameError:
             # A section built on an earlier one that was not available: say so, naming it.
             if not self.unavailable:
                 raise
             self.unavailable.append(what)
-            _markdown(f"*{what}: not available for {self.name}. It is built on an earlier section that is not "
-                      f"available above ({', '.join(self.unavailable[:-1])}).*")
+            _markdown(self._md(f"*{what}: not available for {self.name}. It is built on an earlier section that is "
+                               f"not available above ({', '.join(self.unavailable[:-1])}).*"))
         except (EvidenceError, ValueError, KeyError, IndexError) as exc:
             if self.in_england:
                 raise
             self.unavailable.append(what)
-            _markdown(f"*{what}: not available for {self.name}. The district figures behind this section cover "
-                      f"England only ({type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}).*")
+            _markdown(self._md(f"*{what}: not available for {self.name}. The district figures behind this section "
+                               f"cover England only ({type(exc).__name__}: "
+                               f"{str(exc).splitlines()[0][:160] if str(exc) else ''}).*"))
+
+    def _md(self, text: str) -> str:
+        return _safe(text, [self.area.name, *(p.name for p in self.partners)])
 
     def say(self, text: str) -> None:
-        """Show a finding (computed by the library, never typed by hand) as Markdown; nothing if it is empty."""
+        """Show a finding (computed by the library, never typed by hand) as Markdown; nothing if it is empty.
+        The area's and partners' names in it are escaped, and no raw HTML passes."""
         if text:
-            _markdown(text)
+            _markdown(self._md(text))
+
+    def caveat(self, text: str) -> None:
+        """Register a caveat: the pack lists it with every other (``pack.json`` and the report's Caveats)."""
+        if text and text not in self.caveats:
+            self.caveats.append(text)
+        self._save_caveats()
+
+    def _save_caveats(self, more=()) -> None:
+        """Merge this notebook's caveats (and ``more``) into the pack's caveats file, in order, once each."""
+        if self.pack_dir is None:
+            return
+        path = self.pack_dir / CAVEATS_FILE
+        have = json.loads(path.read_text()) if path.exists() else []
+        merged = list(dict.fromkeys([*have, *self.caveats, *(str(c) for c in more if c)]))
+        if merged != have:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(merged, indent=1, ensure_ascii=False) + "\n")
+            tmp.replace(path)
 
     def table(self, key: str, title: str, df: pd.DataFrame, *, show: pd.DataFrame | None = None) -> None:
         """Show a table with its source note, and register it for the pack's workbook. With ``show``, the
         report displays ``show`` (e.g. part of a long ranking) and the workbook still gets all of ``df``."""
         shown = df if show is None else show
-        _markdown(f"**{title}**")
-        if hasattr(shown, "style"):
-            years = [c for c in shown.columns if frames.is_year_column(c, shown[c])]
-            _display_styled(shown.style.set_uuid(key).hide(axis="index")
-                            .format(precision=1, thousands=",", na_rep="n/a")
-                            .format("{}", subset=years, na_rep="n/a"))
+        _markdown(f"**{formats.escape_markdown(title)}**")
+        if isinstance(shown, pd.DataFrame):
+            _display_styled(*_text_table(key, shown))
         else:
             _display(shown)
-        _markdown(f"*{provenance.source_note(df)}*")
+        _markdown(f"*{formats.escape_markdown(provenance.source_note(df))}*")
+        table_caveats = [str(c) for c in df.attrs.get("caveats", []) if c] if isinstance(df, pd.DataFrame) else []
+        self._save_caveats(table_caveats)
         if self.pack_dir is not None:
             out = df.copy()
             for col in out.columns:
@@ -133,7 +186,8 @@ class Context:
                     out[col] = out[col].astype(str)
             write_parquet(out, self.pack_dir / "tables" / f"{key}.parquet",
                           {"key": key, "title": title, "provenance": provenance.records(df),
-                           "note": provenance.source_note(df)})
+                           "note": provenance.source_note(df), "caveats": table_caveats,
+                           "unit": df.attrs.get("unit")})
 
     def figure(self, key: str, fig) -> None:
         """Show a figure and, in a pack, save it as PNG (200 dpi) and SVG."""
@@ -177,5 +231,6 @@ def setup(*, area: str, vintage: int = geography.DEFAULT_VINTAGE, year: int | No
         text += "\n\nAlso compared with " + " and ".join(f"the {p.name} ({p.code})" for p in ctx.partners) + "."
     if ctx.caveats:
         text += "\n\n" + "\n".join(f"- *Caveat:* {c}" for c in ctx.caveats)
-    _markdown(text)
+    _markdown(ctx._md(text))
+    ctx._save_caveats()
     return ctx

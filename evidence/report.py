@@ -49,9 +49,9 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import __version__, areatypes, config, consistency, frames, geography, provenance
+from . import __version__, areatypes, config, consistency, formats, geography, provenance
 from .errors import BuildInterrupted, EvidenceError, PackFolderError
-from .notebook import PACK_DIR_ENV
+from .notebook import CAVEATS_FILE, PACK_DIR_ENV
 from .sources.base import read_parquet
 
 NOTEBOOKS_ENV = "EVIDENCE_NOTEBOOKS"
@@ -420,13 +420,25 @@ def _tables(folder: Path) -> list[tuple[str, pd.DataFrame, dict]]:
     for p in sorted((folder / "tables").glob("*.parquet")):
         df, meta = read_parquet(p)
         provenance.attach(df, meta.get("provenance", []))
+        if meta.get("unit"):
+            df.attrs["unit"] = meta["unit"]
         out.append((meta.get("key", p.stem), df, meta))
     return out
 
 
+def _strings_as_text(ws) -> None:
+    """Make every string cell of a sheet a string: openpyxl reads a value starting with "=" as a formula, and
+    a user-supplied name (``=HYPERLINK(...)``) must never become one."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def write_excel(tables: list[tuple[str, pd.DataFrame, dict]], path: Path) -> None:
-    """One formatted sheet per table (title, units in headers, frozen header, number formats, source note)
-    and a Sources sheet listing every release used."""
+    """One formatted sheet per table (title, readable headers, frozen header, number formats by unit from
+    :mod:`evidence.formats`, source note) and a Sources sheet listing every release used. Every string is
+    written as a string, never a formula."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
@@ -438,22 +450,21 @@ def write_excel(tables: list[tuple[str, pd.DataFrame, dict]], path: Path) -> Non
             while sheet in used:
                 sheet, n = f"{key[:28]}~{n}", n + 1
             used.add(sheet)
-            df.to_excel(xl, sheet_name=sheet, index=False, startrow=1)
+            shown, fmts = formats.present(df)
+            shown.to_excel(xl, sheet_name=sheet, index=False, startrow=1)
             ws = xl.sheets[sheet]
             ws["A1"] = meta.get("title", key)
             ws["A1"].font = Font(bold=True)
             ws.freeze_panes = "A3"
-            for i, col in enumerate(df.columns, start=1):
+            for i, col in enumerate(shown.columns, start=1):
                 ws.column_dimensions[get_column_letter(i)].width = max(11, min(48, len(str(col)) + 3))
-                fmt = None
-                if pd.api.types.is_float_dtype(df[col]):
-                    fmt = "0.0%" if "share" in str(col).lower() and df[col].abs().max() <= 1 else "#,##0.0"
-                elif pd.api.types.is_integer_dtype(df[col]) and not frames.is_year_column(col, df[col]):
-                    fmt = "#,##0"
-                if fmt:
-                    for (cell,) in ws.iter_rows(min_row=3, max_row=len(df) + 2, min_col=i, max_col=i):
-                        cell.number_format = fmt
+                if not pd.api.types.is_numeric_dtype(shown[col]) or pd.api.types.is_bool_dtype(shown[col]):
+                    continue
+                for (cell,), fmt in zip(ws.iter_rows(min_row=3, max_row=len(shown) + 2, min_col=i, max_col=i),
+                                        fmts[col], strict=True):
+                    cell.number_format = fmt.excel
             ws.cell(row=len(df) + 4, column=1, value=meta.get("note") or provenance.source_note(df))
+            _strings_as_text(ws)
         rows = []
         for key, df, _ in tables:
             for r in provenance.records(df):
@@ -464,6 +475,22 @@ def write_excel(tables: list[tuple[str, pd.DataFrame, dict]], path: Path) -> Non
                                           "sha256"])
         src.to_excel(xl, sheet_name="Sources", index=False)
         xl.sheets["Sources"].freeze_panes = "A2"
+        _strings_as_text(xl.sheets["Sources"])
+
+
+def collect_caveats(folder: Path, area: geography.Area, vintage: int,
+                    tables: list[tuple[str, pd.DataFrame, dict]]) -> list[str]:
+    """Every caveat of a pack, once each, in order: the geography's (overlaps, mergers, boundary changes of
+    the vintage), those the notebooks registered (``ctx.caveats``, gathered in the pack's caveats file, which
+    is then removed), and those the tables carry (``attrs["caveats"]``: sector, scenario and comparator notes)."""
+    found = list(geography.caveats(area, vintage=vintage))
+    path = folder / CAVEATS_FILE
+    if path.exists():
+        found += json.loads(path.read_text())
+        path.unlink()
+    for _, df, meta in tables:
+        found += list(meta.get("caveats") or []) + list(df.attrs.get("caveats") or [])
+    return list(dict.fromkeys(str(c).strip() for c in found if c and str(c).strip()))
 
 
 def _anchor(text: str) -> str:
@@ -489,7 +516,8 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
                     if m:
                         toc.append((len(m.group(1)), m.group(2).strip()))
             cells.append(cell)
-    head = [f"# {title}", "", "**Parameters:** " + "; ".join(f"{k} = `{v}`" for k, v in params.items()), "",
+    head = [f"# {formats.escape_markdown(title)}", "",
+            "**Parameters:** " + "; ".join(f"{k} = {formats.escape_markdown(v)}" for k, v in params.items()), "",
             f"Built with LIS Evidence {__version__} on {datetime.now(UTC).date().isoformat()}.", "",
             "## Contents", ""]
     head += [f"{'  ' * (lvl - 1)}- [{t}](#{_anchor(t)})" for lvl, t in toc]
@@ -497,14 +525,36 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
     head += [f"- {s.get('publisher')}: {s.get('title')} — {s.get('release')}"
              + (f" (sha256 `{s['sha256'][:12]}…`)" if s.get("sha256") else "") for s in sources]
     if caveats:
-        head += ["", "## Caveats", ""] + [f"- {c}" for c in caveats]
+        head += ["", "## Caveats", ""] + [f"- {formats.escape_markdown(c)}" for c in caveats]
     header = nbformat.v4.new_markdown_cell("\n".join(head), id="pack-header")  # not a random id: reproducible
     report = nbformat.v4.new_notebook(cells=[header, *cells])
     report.metadata["title"] = title
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(report)
-    path.write_text(body, encoding="utf-8")
+    path.write_text(_with_alt_text(body, cells), encoding="utf-8")
+
+
+def _with_alt_text(body: str, cells: list) -> str:
+    """The report with each chart's alt text (its title, from the output's metadata; nbconvert's lab template
+    drops it), set as an attribute so that it is escaped like any other."""
+    alts = {}
+    for cell in cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            png = out.get("data", {}).get("image/png")
+            alt = (out.get("metadata", {}).get("image/png") or {}).get("alt")
+            if png and alt:
+                alts["data:image/png;base64," + "".join(png).replace("\n", "")] = str(alt)
+    if not alts:
+        return body
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, features="html.parser")
+    for img in soup.find_all("img"):
+        alt = alts.get(img.get("src", "").replace("\n", ""))
+        if alt:
+            img["alt"] = alt
+    return str(soup)
 
 
 # ----------------------------------------------------------------------------------------------- safe writing
@@ -773,7 +823,7 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         export_start = time.perf_counter()
         tables = _tables(tmp)
         sources = provenance.records([r for _, df, _ in tables for r in provenance.records(df)])
-        caveats = geography.caveats(a, vintage=vintage)
+        caveats = collect_caveats(tmp, a, vintage, tables)
         write_excel(tables, tmp / f"{stem}-evidence.xlsx")
         kind = areatypes.get(a.type)
         title = f"Local Industrial Strategy evidence: {a.name} (" + \

@@ -89,12 +89,24 @@ def gap_sentence(df: pd.DataFrame, ctx, *, what: str, unit_fmt: str = "£{:,.2f}
 
 
 def gap_title(df: pd.DataFrame, ctx, *, what: str, against: str = "UKX") -> str:
-    """A chart title that states the finding, e.g. "GVA per hour worked in X is 4% below the UK (2023)"."""
-    latest = _latest(df, ctx.year).set_index("area_code")["value"]
-    year = int(_latest(df, ctx.year)["year"].iloc[0])
+    """A chart title that states the finding, e.g. "GVA per hour worked in X is 4% below the UK (2023)".
+
+    The year is that of the chart's last point: the latest year in ``df`` with values for both the area and
+    ``against`` (else the area's latest), not ``ctx.year``, which a metric's own series may pass."""
+    have = df.dropna(subset=["value"])
+    mine = set(have.loc[have["area_code"] == ctx.area.code, "year"])
+    both = mine & set(have.loc[have["area_code"] == against, "year"])
+    years = both or mine or set(have["year"])
+    year = int(max(years))
+    latest = have[have["year"] == year].drop_duplicates("area_code").set_index("area_code")["value"]
     label = "the UK" if against == "UKX" else "England"
     if against not in latest or ctx.area.code not in latest or pd.isna(latest[ctx.area.code]):
         return f"{what} in {ctx.area.name}, {year}"
+    if "unit" in df and df["unit"].astype(str).str.startswith("%").any():
+        # a gap between two rates is a difference in percentage points, not a % of a %
+        pp = latest[ctx.area.code] - latest[against]
+        return (f"{what} in {ctx.area.name} is {abs(pp):.1f} percentage points {'above' if pp >= 0 else 'below'} "
+                f"{label} ({year})")
     pct = 100 * (latest[ctx.area.code] / latest[against] - 1)
     return f"{what} in {ctx.area.name} is {abs(pct):.0f}% {'above' if pct >= 0 else 'below'} {label} ({year})"
 
@@ -608,21 +620,28 @@ STATUSES = ("better than England", "similar to England", "worse than England")
 
 
 def status_counts(card: pd.DataFrame) -> pd.DataFrame:
-    """How many indicators of each foundation are better than, similar to or worse than England."""
-    c = card[card["status"].isin(STATUSES)].groupby(["foundation", "status"], sort=False).size()
-    if c.empty:
+    """How many indicators with values of each foundation fall in each status group
+    (:func:`.scorecard.status_group`: better, similar, worse, neutral, no comparison): the counts add up to the
+    indicators with values, as :func:`scorecard_sentence` counts them."""
+    from .indicators import scorecard
+
+    valued = card[card["value"].notna()]
+    if not valued["status"].isin(STATUSES).any():
         raise NoDataError("no indicator has a value to compare with England.")
+    groups = valued.assign(status=valued["status"].astype(str).map(scorecard.status_group))
+    c = groups.groupby(["foundation", "status"], sort=False).size()
     out = c.rename("count").reset_index()
-    out["label"] = out["foundation"] + ": " + out["status"].str.replace(" England", "", regex=False)
+    short = {"better than England": "better", "similar to England": "similar", "worse than England": "worse",
+             scorecard.STATUS_GROUPS[3]: "neutral", scorecard.STATUS_GROUPS[4]: "no comparison"}
+    out["label"] = out["foundation"] + ": " + out["status"].map(short)
     return provenance.combine(out, card)
 
 
 def scorecard_sentence(card: pd.DataFrame, ctx) -> str:
-    n = card["status"].value_counts()
-    valued = int(card["value"].notna().sum())
-    return (f"{ctx.area.name} is better than England on {n.get('better than England', 0)}, similar on "
-            f"{n.get('similar to England', 0)} and worse on {n.get('worse than England', 0)} of the {valued} "
-            f"indicators with values")
+    """The scorecard's status counts in a sentence that adds up (:func:`.scorecard.status_sentence`)."""
+    from .indicators import scorecard
+
+    return scorecard.status_sentence(card, ctx.area.name)
 
 
 def monitoring_baseline(ctx, card: pd.DataFrame) -> pd.DataFrame:

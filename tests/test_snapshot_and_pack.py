@@ -65,8 +65,8 @@ def test_reference_pack_builds_offline(offline, tmp_path):
     assert sources.loc[files, "sha256"].str.len().eq(64).all()
     # The only sources without a file are citations of published scenario figures (not data files).
     assert set(sources.loc[~files, "publisher"]) <= {"National Infrastructure Commission", "LIS Evidence"}
-    headline = pd.read_excel(xl, "headline", skiprows=1).set_index("indicator")
-    assert headline.loc["gva-per-hour", "UK"] == pytest.approx(41.87)
+    headline = pd.read_excel(xl, "headline", skiprows=1).set_index("Indicator")  # names, not slugs (issue 15)
+    assert headline.loc["GVA per hour worked", "UK"] == pytest.approx(41.87)
     html = (folder / f"{folder.name}.html").read_text()
     assert "Data releases used" in html and "data:image/png;base64" in html
 

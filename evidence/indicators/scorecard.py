@@ -52,6 +52,7 @@ import pandas as pd
 
 from .. import __version__, areatypes, geography, provenance
 from ..errors import EvidenceError, NoDataError, SchemaError
+from ..formats import csv_safe_frame, csv_unquote_frame
 from .foundations import ENGLAND_CODE, UK_CODES, Metric, _Context, compute, foundation_map, shared_context
 
 SIMILAR_BAND = 0.02
@@ -98,6 +99,68 @@ def status(value: float, england: float, *, polarity: str, lci: float | None = N
     if polarity == "neutral":
         return "higher than England" if higher else "lower than England"
     return "better than England" if higher == (polarity == "higher") else "worse than England"
+
+
+#: The status groups of :func:`status_summary`, in the order a sentence names them.
+STATUS_GROUPS = ("better than England", "similar to England", "worse than England", "higher or lower (neutral)",
+                 "no England comparison")
+
+
+def status_group(status_text: str) -> str:
+    """The group of :data:`STATUS_GROUPS` a status falls in: a neutral metric's "higher/lower than England"
+    is neither better nor worse; anything else without a verdict has no England comparison.
+
+    >>> status_group("lower than England"), status_group("no comparison"), status_group("worse than England")
+    ('higher or lower (neutral)', 'no England comparison', 'worse than England')
+    """
+    if status_text in STATUS_GROUPS[:3]:
+        return status_text
+    if status_text in ("higher than England", "lower than England"):
+        return STATUS_GROUPS[3]
+    return STATUS_GROUPS[4]
+
+
+def status_summary(card: pd.DataFrame) -> pd.DataFrame:
+    """How many of a scorecard's indicators with a value fall in each status group (:data:`STATUS_GROUPS`),
+    one row per group, always all five (zero where none), so the counts add up to the indicators with values.
+
+    Every sentence or chart that counts statuses is computed from this one table.
+
+    >>> card = pd.DataFrame({"value": [1.0, 2.0, 3.0, float("nan")],
+    ...                      "status": ["better than England", "lower than England", "better than England",
+    ...                                 "no comparison"]})
+    >>> status_summary(card)["count"].tolist()
+    [2, 0, 0, 1, 0]
+    """
+    valued = card[card["value"].notna()]
+    groups = valued["status"].astype(str).map(status_group)
+    counts = groups.value_counts().reindex(list(STATUS_GROUPS), fill_value=0)
+    return pd.DataFrame({"status": list(STATUS_GROUPS), "count": counts.astype(int).tolist()})
+
+
+def status_sentence(card: pd.DataFrame, area_name: str) -> str:
+    """A sentence counting the scorecard's statuses that adds up: better + similar + worse + neutral + no
+    comparison = the indicators with values, all from one table (:func:`status_summary`).
+
+    >>> card = pd.DataFrame({"value": [1.0, 2.0, 3.0], "status": ["better than England", "lower than England",
+    ...                                                       "worse than England"]})
+    >>> status_sentence(card, "X")
+    'Of the 3 indicators with values for X, 1 is better than England, 0 similar and 1 worse; 1 is higher or \
+lower than England with no better or worse direction'
+    """
+    n = status_summary(card).set_index("status")["count"]
+    total = int(n.sum())
+    b = int(n["better than England"])
+    text = (f"Of the {total} indicator{'s' if total != 1 else ''} with values for {area_name}, {b} "
+            f"{'is' if b == 1 else 'are'} better than England, {n['similar to England']} similar and "
+            f"{n['worse than England']} worse")
+    rest = []
+    if k := int(n[STATUS_GROUPS[3]]):
+        rest.append(f"{k} {'is' if k == 1 else 'are'} higher or lower than England with no better or worse "
+                    "direction")
+    if k := int(n[STATUS_GROUPS[4]]):
+        rest.append(f"{k} {'has' if k == 1 else 'have'} no England value to compare with")
+    return text + ("; " + " and ".join(rest) if rest else "")
 
 
 #: A rank is "too uncertain" when the ranks its confidence interval spans exceed this share of the set (or 3).
@@ -449,7 +512,7 @@ def monitoring_baseline(area: str | geography.Area, *, vintage: int = geography.
     """
     sc = scorecard(area, vintage=vintage, year=year, partial=partial)
     csv, side = _paths(path)
-    _atomic_write(csv, sc.to_csv(index=False, lineterminator="\n"))
+    _atomic_write(csv, csv_safe_frame(sc).to_csv(index=False, lineterminator="\n"))
     meta = {
         "kind": BASELINE_KIND,
         "area": sc.attrs["area"],
@@ -490,7 +553,7 @@ def read_baseline(path: Path | str) -> tuple[pd.DataFrame, dict]:
         if key not in meta:
             raise SchemaError(f"has no {key!r}.", file=side.name)
     try:
-        df = pd.read_csv(csv, dtype={"indicator": "str", "foundation": "str", "period": "str"})
+        df = csv_unquote_frame(pd.read_csv(csv, dtype={"indicator": "str", "foundation": "str", "period": "str"}))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise SchemaError(f"could not be read as CSV ({exc}).", file=csv.name) from exc
     missing = [c for c in ("foundation", "indicator", "period", "value", "rank", "status") if c not in df.columns]
@@ -574,5 +637,5 @@ def compare_to_baseline(path: Path | str, *, year: int | None = None) -> pd.Data
     return res
 
 
-__all__ = ["COLUMNS", "STATUS_RULE", "compare_to_baseline", "monitoring_baseline", "rank_among", "read_baseline",
-           "scorecard", "status", "trend"]
+__all__ = ["COLUMNS", "STATUS_GROUPS", "STATUS_RULE", "compare_to_baseline", "monitoring_baseline", "rank_among",
+           "read_baseline", "scorecard", "status", "status_group", "status_sentence", "status_summary", "trend"]

@@ -409,6 +409,7 @@ def _finish(out: pd.DataFrame, panel: _Panel, extra_caveats: Sequence[str] = ())
     out = out.reset_index(drop=True)
     provenance.attach(out, panel.records())
     out.attrs["caveats"] = list(dict.fromkeys(panel.caveats + list(extra_caveats)))
+    out.attrs["unit"] = panel.unit  # the unit of ``value``, for the tables' formats
     return out
 
 
