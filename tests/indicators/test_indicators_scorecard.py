@@ -269,3 +269,21 @@ def test_a_district_keeps_its_published_interval_and_says_when_it_is_too_uncerta
     assert 1 <= lo <= row["rank"] <= hi <= row["of"] and hi - lo + 1 > 0.2 * row["of"]
     assert row["status"] == "similar to England" or row["lci_95"] > row["england_value"] \
         or row["uci_95"] < row["england_value"]
+
+
+# ---------------------------------------------------------------------------------------------- deprivation
+@pytest.mark.parametrize(("area", "expected"), [
+    # LLEP 2017: 7.3% of LSOAs (10% in England), extent 18.8% (England 20.2%) -> both better; issue 15 had
+    # "34% in the most-deprived decile, worse" (whole districts) beside "extent 18.8%, better".
+    ("Leicester and Leicestershire", "better than England"),
+    # Lancashire 2017: 19.1% of LSOAs, extent 31.1% -> both worse
+    ("Lancashire", "worse than England"),
+])
+def test_the_two_deprivation_measures_agree_with_each_other_and_with_england(raw_data_dir, small_map, area,
+                                                                           expected):
+    small_map("imd-lsoas-most-deprived-decile", "imd-extent")
+    sc = scorecard(area, vintage=2017)
+    decile, extent = _row(sc, "imd-lsoas-most-deprived-decile"), _row(sc, "imd-extent")
+    assert decile["england_value"] == 10.0 and decile["polarity"] == extent["polarity"] == "lower"
+    assert decile["status"] == extent["status"] == expected
+    assert ("10% by construction" in decile["note"]) and ("about 20%" in extent["note"])
