@@ -484,15 +484,51 @@ def scorecard_sentence(card: pd.DataFrame, ctx) -> str:
             f"indicators with values")
 
 
-def monitoring_baseline(ctx, card: pd.DataFrame) -> pd.DataFrame:
-    """The scorecard frozen to its latest year; in a pack it is also written as ``monitoring-baseline.csv``."""
+def monitoring_baseline(ctx, card: pd.DataFrame, targets: str | None = None) -> pd.DataFrame:
+    """The scorecard frozen to its latest year; in a pack it is also written as ``monitoring-baseline.csv``.
+    With ``targets`` (a targets TOML), each indicator also carries its target and the distance to it."""
     from .indicators import scorecard
 
     year = pd.to_numeric(card["year"], errors="coerce").max()
     if pd.isna(year):
         raise NoDataError("no indicator of the scorecard has a value for the area, so there is nothing to freeze.")
     year = int(year)
+    targets = targets or None
     if ctx.pack_dir is not None:
         return scorecard.monitoring_baseline(ctx.area, vintage=ctx.vintage, year=year,
-                                             path=ctx.pack_dir / "monitoring-baseline.csv")
-    return scorecard.scorecard(ctx.area, vintage=ctx.vintage, year=year)
+                                             path=ctx.pack_dir / "monitoring-baseline.csv", targets=targets)
+    return scorecard.scorecard(ctx.area, vintage=ctx.vintage, year=year, targets=targets)
+
+
+def distance_to_targets(card: pd.DataFrame) -> pd.DataFrame:
+    """The indicators that have a target: value, target, year and the distance ``target - value`` in the
+    indicator's unit (percentage points for rates), and whether it is met.
+
+    Raises
+    ------
+    NoDataError
+        No targets were given (``evidence build AREA --targets FILE``).
+    """
+    if "target" not in card.columns or card["target"].isna().all():
+        raise NoDataError("no targets were given; write a targets TOML and pass it with "
+                          "`evidence build AREA --targets FILE` (see the README, 'Monitoring with ambitions').")
+    cols = ["foundation", "indicator", "title", "unit", "period", "value", "target", "target_year", "to_target",
+            "to_target_basis", "target_status", "target_note"]
+    return provenance.combine(card.loc[card["target"].notna(), cols].reset_index(drop=True), card)
+
+
+def targets_sentence(dist: pd.DataFrame) -> str:
+    """How many targets are met, e.g. "2 of the 3 targets are met; furthest: employment-rate (3.5 percentage
+    points to go by 2030)"."""
+    valued = dist[dist["target_status"].isin(["met", "not yet met"])]
+    met = int((valued["target_status"] == "met").sum())
+    text = f"{met} of the {len(dist)} target{'s' if len(dist) != 1 else ''} {'is' if met == 1 else 'are'} met"
+    if len(valued) < len(dist):
+        text += f" ({len(dist) - len(valued)} without a value)"
+    todo = valued[valued["target_status"] == "not yet met"]
+    if not todo.empty:
+        rel = (todo["to_target"].abs() / todo["target"].abs().where(todo["target"] != 0)).fillna(np.inf)
+        r = todo.loc[rel.idxmax()]
+        text += (f"; the furthest, relative to its target, is {r['title']} ({abs(r['to_target']):,.1f} "
+                 f"{r['to_target_basis']} to go by {int(r['target_year'])})")
+    return text + "."
