@@ -358,3 +358,17 @@ def test_targets_sentence_counts_from_the_table():
                                              "Employment rate (3.5 percentage points to go by 2030).")
     with pytest.raises(NoDataError, match="no targets were given"):
         themes.distance_to_targets(card.drop(columns=["target"]))
+
+
+def test_build_refuses_a_bad_targets_file_before_any_work(tmp_path, monkeypatch):
+    from evidence import report
+
+    bad = tmp_path / "targets.toml"
+    bad.write_text("[gva-per-hour]\nvalue = 40\n")  # no year
+    monkeypatch.setattr(report, "build_many", lambda *a, **k: pytest.fail("a pack was started"))
+    buf = io.StringIO()
+    from contextlib import redirect_stderr
+    with redirect_stderr(buf):
+        rc = main(["build", "LLEP", "--out", str(tmp_path / "out"), "--targets", str(bad)])
+    assert rc == 2 and "needs both value and year" in buf.getvalue()
+    assert not (tmp_path / "out").exists()
