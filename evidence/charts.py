@@ -177,12 +177,26 @@ def bubble(df: pd.DataFrame, *, title: str, x: str = "lq", y: str = "growth_cagr
 
 
 @timing.phased("charting")
-def area_map(lads, *, highlight: Sequence[str], context, title: str, note: str | None = None) -> Figure:
-    """The area's LADs (highlighted) within the surrounding LADs (e.g. its region), from boundary frames."""
+def area_map(lads, *, highlight: Sequence[str], context, title: str, note: str | None = None,
+             shade: pd.Series | None = None, shade_label: str = "") -> Figure:
+    """The area's LADs (highlighted) within the surrounding LADs (e.g. its region), from boundary frames.
+
+    With ``shade`` (values indexed by LAD code), every LAD with a value is shaded by it (a sequential,
+    colour-blind-safe scale with a labelled colour bar, ``shade_label``), and the area's LADs are outlined
+    instead of filled; LADs without a value stay grey."""
     fig = Figure(figsize=(7, 7))
     ax = fig.subplots()
     context.plot(ax=ax, color="#EEEEEE", edgecolor="white", linewidth=0.5)
-    lads[lads["area_code"].isin(list(highlight))].plot(ax=ax, color=HIGHLIGHT, edgecolor="white", linewidth=0.6)
+    members = lads[lads["area_code"].isin(list(highlight))]
+    if shade is None:
+        members.plot(ax=ax, color=HIGHLIGHT, edgecolor="white", linewidth=0.6)
+    else:
+        shown = pd.concat([context, members]).drop_duplicates("area_code")
+        shown = shown.assign(_value=shown["area_code"].map(shade)).dropna(subset=["_value"])
+        if not shown.empty:
+            shown.plot(ax=ax, column="_value", cmap="viridis", edgecolor="white", linewidth=0.5, legend=True,
+                       legend_kwds={"label": shade_label, "shrink": 0.6})
+        members.boundary.plot(ax=ax, color="black", linewidth=1.2)
     ax.set_axis_off()
     ax.set_aspect("equal")
     return _finish(fig, title, note or provenance.source_note(lads))

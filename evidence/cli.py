@@ -99,6 +99,10 @@ def cmd_build(args) -> int:
 
     if args.all == bool(args.areas):
         raise EvidenceError("give one or more areas, or --all")
+    if args.targets:
+        from .indicators.scorecard import read_targets
+
+        read_targets(args.targets)  # a bad targets file fails before any pack is started
     if args.all:
         kind = args.type or "lep"
         areas = geography.comparison_set(kind, vintage=args.vintage) if kind == "lad" else \
@@ -113,9 +117,10 @@ def cmd_build(args) -> int:
             if not args.quiet:
                 print(describe(client), file=sys.stderr)
             results = build_many(areas, vintage=args.vintage, out=args.out, progress=not args.quiet,
-                                 executor=client.get_executor(pure=False))
+                                 executor=client.get_executor(pure=False), targets=args.targets)
     else:
-        results = build_many(areas, vintage=args.vintage, out=args.out, jobs=args.jobs, progress=not args.quiet)
+        results = build_many(areas, vintage=args.vintage, out=args.out, jobs=args.jobs, progress=not args.quiet,
+                             targets=args.targets)
     failed = {a: e for a, e in results.items() if e}
     print(f"{len(results) - len(failed)} pack(s) built in {args.out or 'reports/'}", file=sys.stderr)
     for a, e in failed.items():
@@ -278,27 +283,33 @@ def _add_scorecard_parser(sub) -> None:
         if args.baseline and args.compare:
             raise EvidenceError("give --baseline (write one) or --compare (compare with one), not both")
         if args.compare:
+            if args.targets:
+                raise EvidenceError("--compare uses the targets stored in the baseline; give --targets when writing "
+                                    "it with --baseline")
             df = compare_to_baseline(args.compare, year=args.year)
             if args.format == "table":
+                extra = [c for c in ("target", "to_target", "target_status") if c in df.columns]
                 df = df[["foundation", "indicator", "baseline_period", "baseline_value", "period", "value", "change",
-                         "direction", "baseline_rank", "rank"]]
+                         "direction", "baseline_rank", "rank", *extra]]
             _emit(df, args.format)
             return 0
         if args.baseline:
             if args.year is None:
                 raise EvidenceError("a baseline is frozen to a year: give --year")
-            df = monitoring_baseline(args.area, vintage=args.vintage, year=args.year, path=args.baseline)
+            df = monitoring_baseline(args.area, vintage=args.vintage, year=args.year, path=args.baseline,
+                                     targets=args.targets)
             csv = args.baseline if args.baseline.suffix.lower() == ".csv" else args.baseline.with_name(
                 args.baseline.name + ".csv")
             print(f"baseline for {df.attrs['area']['name']} ({args.year}) written to {csv} and "
                   f"{csv.with_suffix('.json')}", file=sys.stderr)
         else:
-            df = scorecard(args.area, vintage=args.vintage, year=args.year)
+            df = scorecard(args.area, vintage=args.vintage, year=args.year, targets=args.targets)
         if args.format == "table":
             a = df.attrs["area"]
             print(f"{a['name']} ({a['code']}), LEP vintage {args.vintage}" + (f", frozen to {args.year}" if args.year
                                                                               else ""))
-            df = df[table_columns].assign(value=df["value"].round(2), england_value=df["england_value"].round(2),
+            cols = table_columns + (["target", "target_year", "to_target", "target_status"] if args.targets else [])
+            df = df[cols].assign(value=df["value"].round(2), england_value=df["england_value"].round(2),
                                           trend_5y=df["trend_5y"].round(2))
         _emit(df, args.format)
         return 0
@@ -315,6 +326,9 @@ def _add_scorecard_parser(sub) -> None:
                     help="write the scorecard frozen to --year as a monitoring baseline (PATH.csv + PATH.json)")
     sp.add_argument("--compare", type=Path, default=None, metavar="PATH",
                     help="compare a baseline written with --baseline with --year (default: the latest data)")
+    sp.add_argument("--targets", type=Path, default=None, metavar="FILE",
+                    help="a TOML of ambitions keyed by indicator id ([employment-rate] value = 78.0, year = 2030): "
+                    "adds each target and the distance to it (in the indicator's unit; pp for rates)")
     sp.set_defaults(func=run)
 
 
@@ -383,6 +397,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "one on this machine; needs pip install 'lis-evidence[dask]'")
     sp.add_argument("--connect-timeout", type=float, default=10.0, metavar="SECONDS",
                     help="how long to wait for the Dask scheduler (default 10)")
+    sp.add_argument("--targets", type=Path, default=None, metavar="FILE",
+                    help="a TOML of ambitions keyed by indicator id: the scorecard and monitoring baseline show the "
+                    "distance to each (see README, 'Monitoring with ambitions')")
     sp.set_defaults(func=cmd_build)
 
     _add_nomis_parser(sub)

@@ -78,6 +78,11 @@ class SchemaError(EvidenceError, ValueError):
         super().__init__(where + message)
 
 
+class TargetsError(EvidenceError, ValueError):
+    """A targets file (TOML of monitoring ambitions) is missing, not TOML, names an unknown indicator or gives
+    a target without a numeric value and a year; the message names the file and the entry."""
+
+
 class InvalidArgumentError(EvidenceError, ValueError):
     """A getter was asked for something its dataset does not offer (an unknown measure, group, year...)."""
 

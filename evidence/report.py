@@ -791,8 +791,12 @@ def _out_folder(out: Path | str | None) -> Path:
 
 def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
                comparators: Sequence[str] = ("England", "UK"), out: Path | None = None,
-               notebooks: Sequence[Path] | None = None, timings: dict | None = None) -> Path:
+               notebooks: Sequence[Path] | None = None, timings: dict | None = None,
+               targets: Path | str | None = None) -> Path:
     """Build one area's pack and return its folder (:func:`pack_folder`).
+
+    ``targets``, the path of a targets TOML (:func:`evidence.indicators.scorecard.read_targets`), is passed to
+    the notebooks as the ``targets`` parameter: the scorecard and monitoring baseline show the distance to each.
 
     The pack is built in a temporary folder beside its own (``out/.<name>.building-...``) and renamed into
     place only when it is complete, so a build that fails or is killed leaves an earlier pack as it was. A build
@@ -818,6 +822,8 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
     with _Interruptible(), _PackSlot(folder, a, vintage) as slot:
         tmp = slot.tmp
         params = {"area": a.code, "vintage": vintage, "year": year or 2023, "comparators": list(comparators)}
+        if targets:
+            params["targets"] = str(Path(targets).resolve())
         executed = _run_notebooks(tmp, params, list(notebooks) if notebooks else theme_notebooks(), timings=timings,
                                   failed_dir=out / "logs" / f"{stem}-{vintage}")
         export_start = time.perf_counter()
@@ -878,9 +884,11 @@ def _log_failure(out: Path, area: str, vintage: int, trace: str, summary: str) -
 
 
 def _build_one(area: str, vintage: int, out: Path, year: int | None,
-               notebooks: Sequence[Path] | None = None) -> tuple[str, Path | None, str | None]:
+               notebooks: Sequence[Path] | None = None, targets: str | None = None
+               ) -> tuple[str, Path | None, str | None]:
     try:
-        return area, build_pack(area, vintage=vintage, out=out, year=year, notebooks=notebooks), None
+        return area, build_pack(area, vintage=vintage, out=out, year=year, notebooks=notebooks,
+                                targets=targets), None
     except Exception as exc:  # one failing area must not stop the others; its traceback goes to its log
         return area, None, _log_failure(out, area, vintage, traceback.format_exc(), _summary(exc))
 
@@ -921,7 +929,8 @@ def _notebook_for_shipping(path: Path) -> bytes:
     return json.dumps(nb).encode()
 
 
-def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str, bytes]) -> ShippedPack:
+def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str, bytes],
+                  targets: str | None = None) -> ShippedPack:
     """Build one area's pack in a temporary folder and return its files: the task that runs on an executor's
     workers, which need not share a filesystem with the client.
 
@@ -933,6 +942,8 @@ def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str
         As for :func:`build_pack`.
     notebooks : dict of str to bytes
         The theme notebooks by file name, sent by the client so that every worker runs the same ones.
+    targets : str, optional
+        The text of a targets TOML, sent by the client (the worker may not see the client's files).
 
     Returns
     -------
@@ -946,9 +957,13 @@ def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str
         for name, content in sorted(notebooks.items()):
             (source / name).write_bytes(content)
             paths.append(source / name)
+        targets_path = None
+        if targets is not None:
+            targets_path = Path(tmp) / "targets.toml"
+            targets_path.write_text(targets, encoding="utf-8")
         error = trace = folder = None
         try:
-            folder = build_pack(area, vintage=vintage, out=out, year=year, notebooks=paths)
+            folder = build_pack(area, vintage=vintage, out=out, year=year, notebooks=paths, targets=targets_path)
         except Exception as exc:  # sent back to the client, which logs it like a local failure
             error, trace = _summary(exc), traceback.format_exc()
         files = {p.relative_to(out).as_posix(): p.read_bytes()
@@ -1006,7 +1021,7 @@ def _receive(pack: ShippedPack, out: Path, vintage: int) -> str | None:
 
 def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE, out: Path | None = None,
                jobs: int = 1, year: int | None = None, progress: bool = True, executor: Executor | None = None,
-               notebooks: Sequence[Path] | None = None) -> dict[str, str | None]:
+               notebooks: Sequence[Path] | None = None, targets: Path | str | None = None) -> dict[str, str | None]:
     """Build packs for many areas in parallel; a failing area is logged and does not stop the others.
 
     Every pack is written as :func:`build_pack` writes it (a temporary folder swapped in, under the pack's
@@ -1031,6 +1046,8 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
         are written under ``out`` here. The notebooks are sent too; the data and the toolkit must be there.
     notebooks : sequence of Path, optional
         The theme notebooks to run (default: all of :func:`theme_notebooks`).
+    targets : Path or str, optional
+        A targets TOML for every pack's scorecard (see :func:`build_pack`).
 
     Returns
     -------
@@ -1038,12 +1055,14 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
         For each area, None if its pack was built, else the error with the path of its log.
     """
     out = _out_folder(out)
+    targets = str(Path(targets).resolve()) if targets else None
     bar = partial(tqdm, desc="packs", unit="area", disable=not progress)
     results: dict[str, str | None] = {}
     with _Interruptible():
         if executor is not None:
             shipped = {p.name: _notebook_for_shipping(p) for p in (notebooks or theme_notebooks())}
-            futs = {executor.submit(build_shipped, a, vintage, year, shipped): a for a in areas}
+            text = Path(targets).read_text(encoding="utf-8") if targets else None
+            futs = {executor.submit(build_shipped, a, vintage, year, shipped, text): a for a in areas}
             try:
                 for fut in bar(as_completed(futs), total=len(futs)):
                     a = futs.pop(fut)  # drop the future as soon as its files are written: packs are megabytes each
@@ -1058,11 +1077,11 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
             return results
         if jobs <= 1:
             for a in bar(areas):
-                results[a] = _build_one(a, vintage, out, year, notebooks)[2]
+                results[a] = _build_one(a, vintage, out, year, notebooks, targets)[2]
             return results
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_reset_signals)
         try:
-            futs = {pool.submit(_build_one, a, vintage, out, year, notebooks): a for a in areas}
+            futs = {pool.submit(_build_one, a, vintage, out, year, notebooks, targets): a for a in areas}
             for fut in bar(as_completed(futs), total=len(futs)):
                 a, _, err = fut.result()
                 results[a] = err

@@ -644,15 +644,283 @@ def scorecard_sentence(card: pd.DataFrame, ctx) -> str:
     return scorecard.status_sentence(card, ctx.area.name)
 
 
-def monitoring_baseline(ctx, card: pd.DataFrame) -> pd.DataFrame:
-    """The scorecard frozen to its latest year; in a pack it is also written as ``monitoring-baseline.csv``."""
+def monitoring_baseline(ctx, card: pd.DataFrame, targets: str | None = None) -> pd.DataFrame:
+    """The scorecard frozen to its latest year; in a pack it is also written as ``monitoring-baseline.csv``.
+    With ``targets`` (a targets TOML), each indicator also carries its target and the distance to it."""
     from .indicators import scorecard
 
     year = pd.to_numeric(card["year"], errors="coerce").max()
     if pd.isna(year):
         raise NoDataError("no indicator of the scorecard has a value for the area, so there is nothing to freeze.")
     year = int(year)
+    targets = targets or None
     if ctx.pack_dir is not None:
         return scorecard.monitoring_baseline(ctx.area, vintage=ctx.vintage, year=year,
-                                             path=ctx.pack_dir / "monitoring-baseline.csv")
-    return scorecard.scorecard(ctx.area, vintage=ctx.vintage, year=year)
+                                             path=ctx.pack_dir / "monitoring-baseline.csv", targets=targets)
+    return scorecard.scorecard(ctx.area, vintage=ctx.vintage, year=year, targets=targets)
+
+
+def distance_to_targets(card: pd.DataFrame) -> pd.DataFrame:
+    """The indicators that have a target: value, target, year and the distance ``target - value`` in the
+    indicator's unit (percentage points for rates), and whether it is met.
+
+    Raises
+    ------
+    NoDataError
+        No targets were given (``evidence build AREA --targets FILE``).
+    """
+    if "target" not in card.columns or card["target"].isna().all():
+        raise NoDataError("no targets were given; write a targets TOML and pass it with "
+                          "`evidence build AREA --targets FILE` (see the README, 'Monitoring with ambitions').")
+    cols = ["foundation", "indicator", "title", "unit", "period", "value", "target", "target_year", "to_target",
+            "to_target_basis", "target_status", "target_note"]
+    return provenance.combine(card.loc[card["target"].notna(), cols].reset_index(drop=True), card)
+
+
+def targets_sentence(dist: pd.DataFrame) -> str:
+    """How many targets are met, e.g. "2 of the 3 targets are met; furthest: employment-rate (3.5 percentage
+    points to go by 2030)"."""
+    valued = dist[dist["target_status"].isin(["met", "not yet met"])]
+    met = int((valued["target_status"] == "met").sum())
+    text = f"{met} of the {len(dist)} target{'s' if len(dist) != 1 else ''} {'is' if met == 1 else 'are'} met"
+    if len(valued) < len(dist):
+        text += f" ({len(dist) - len(valued)} without a value)"
+    todo = valued[valued["target_status"] == "not yet met"]
+    if not todo.empty:
+        rel = (todo["to_target"].abs() / todo["target"].abs().where(todo["target"] != 0)).fillna(np.inf)
+        r = todo.loc[rel.idxmax()]
+        text += (f"; the furthest, relative to its target, is {r['title']} ({abs(r['to_target']):,.1f} "
+                 f"{r['to_target_basis']} to go by {int(r['target_year'])})")
+    return text + "."
+
+
+# ------------------------------------------------------------------------------------- districts inside
+#: The span of real GVA growth in the districts table (10 years to the latest year of the GVA tables).
+DISTRICT_GROWTH_YEARS = 10
+
+
+def _district_codes(ctx) -> list[str]:
+    members, _ = membership_table([ctx.area], vintage=ctx.vintage, partial="include")
+    return sorted(members["lad_code"].astype(str).unique())
+
+
+def _latest_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Each area's row of the latest year in which the frame has values."""
+    have = df[df["value"].notna()]
+    return have[have["year"] == have["year"].max()].drop_duplicates("area_code").set_index("area_code")
+
+
+def _gva_growth(codes: list[str], england: list[str]) -> tuple[pd.Series, str, pd.DataFrame]:
+    """Real GVA growth (% a year, chain-linked) of each district, of all ``codes`` together and of England's
+    districts, over :data:`DISTRICT_GROWTH_YEARS` to the latest year."""
+    from .errors import AggregationError
+    from .indicators.districts import chained_volume_growth
+    from .sources import get
+
+    gva = get("gva")
+    tot = gva[(gva["industry"] == "Total") & gva["measure"].isin(["current_prices", "cvm"])]
+    wide = tot.pivot_table(index=["area_code", "year"], columns="measure", values="value", aggfunc="first",
+                           observed=True).reset_index()
+    end = int(wide["year"].max())
+    start = end - DISTRICT_GROWTH_YEARS
+    out = {}
+    for c in codes:
+        rows = wide[wide["area_code"] == c]
+        try:
+            out[c] = chained_volume_growth(rows, start=start, end=end)
+        except AggregationError:  # a district without the full series keeps NA
+            out[c] = np.nan
+    have = wide[wide["area_code"].isin(codes)]
+    try:
+        out["area"] = chained_volume_growth(have, start=start, end=end)
+    except AggregationError:
+        out["area"] = np.nan
+    try:
+        out["england"] = chained_volume_growth(wide[wide["area_code"].isin(england)], start=start, end=end)
+    except AggregationError:
+        out["england"] = np.nan
+    return pd.Series(out), f"{start}-{end}", tot
+
+
+def districts_table(ctx) -> pd.DataFrame:
+    """Each district of the area beside the area and England: GVA per hour and its share of the area's gap
+    to England, real GVA growth, median residence pay and the APS employment rate with their 95% confidence
+    intervals (and whether each differs significantly from England), and IMD 2025 deprivation.
+
+    The area's row uses the scorecard's methods (ratio of sums, population-weighted means labelled
+    approximations); its employment rate is the published combined-authority row where ONS publishes one,
+    else the population-weighted mean of its districts. Attributes: ``attrs["gap"]`` (the gap sentence's
+    inputs) and ``attrs["growth_period"]``.
+
+    Raises
+    ------
+    NoDataError
+        The area has no English districts.
+    """
+    from .indicators.districts import concentration, gap_contributions
+    from .indicators.foundations import compute as fcompute
+    from .indicators.scorecard import status
+    from .sources import get
+
+    codes = _district_codes(ctx)
+    codes = [c for c in codes if c.startswith("E")]
+    if not codes:
+        raise NoDataError("the district figures cover England's districts only.")
+    areas = codes if ctx.area.type == "lad" else [*codes, ctx.area.code]
+    eng_code = ENGLAND.code
+    frames = []
+
+    def metric(name):
+        df = fcompute(name, areas, vintage=ctx.vintage, comparators=("England",))
+        frames.append(df)
+        return _latest_rows(df)
+
+    gph, pay = metric("gva-per-hour"), metric("pay-residence")
+    imd, dec = metric("imd-average-score"), metric("imd-lsoas-most-deprived-decile")
+    prod = get("productivity")
+    hours = prod[(prod["measure"] == "hours") & (prod["year"] == int(gph["year"].iloc[0]))]
+    hours = hours.drop_duplicates("area_code").set_index("area_code")["value"]
+    emp = get("els-employment-rate")
+    emp = emp[(emp["indicator"] == "Employment rate") & emp["value"].notna()]
+    emp_year = int(emp[emp["area_code_2023"].isin(codes)]["year"].max())
+    emp = emp[emp["year"] == emp_year].drop_duplicates("area_code_2023").set_index("area_code_2023")
+    pop = get("population")
+    pop = pop[pop["year"] == int(pop["year"].max())].drop_duplicates("area_code").set_index("area_code")["value"]
+    eng_lads = [c for c in geography.lad_codes(eng_code) if c.startswith("E")]
+    growth, growth_period, gva = _gva_growth(codes, eng_lads)
+
+    names = gph["area_name"].to_dict() if "area_name" in gph else {}
+    rows = []
+    for c in [*codes, *([ctx.area.code] if ctx.area.type != "lad" else []), eng_code]:
+        is_area, is_eng = c == ctx.area.code and ctx.area.type != "lad", c == eng_code
+        if c in emp.index:
+            e, elo, ehi = emp.loc[c, ["value", "lci_95", "uci_95"]]
+        elif is_area:
+            w = pop.reindex(codes)
+            v = emp["value"].reindex(codes)
+            ok = v.notna() & w.notna()
+            e, elo, ehi = (float((v[ok] * w[ok]).sum() / w[ok].sum()) if ok.any() else np.nan), np.nan, np.nan
+        else:
+            e = elo = ehi = np.nan
+        p = pay.loc[c] if c in pay.index else None
+        rows.append({
+            "district": "England" if is_eng else names.get(c, c),
+            "code": c,
+            "row": "England" if is_eng else ("area" if is_area else "district"),
+            "gva_per_hour": gph["value"].get(c, np.nan),
+            "hours": hours.get(c, np.nan) if not (is_area or is_eng) else np.nan,
+            "gva_growth_pa": growth.get("england" if is_eng else ("area" if is_area else c), np.nan),
+            "pay_residence": p["value"] if p is not None else np.nan,
+            "pay_lci_95": p["lci_95"] if p is not None else np.nan,
+            "pay_uci_95": p["uci_95"] if p is not None else np.nan,
+            "employment_rate": e, "employment_lci_95": elo, "employment_uci_95": ehi,
+            "imd_average_score": imd["value"].get(c, np.nan),
+            "lsoas_most_deprived_decile": dec["value"].get(c, np.nan),
+        })
+    out = pd.DataFrame(rows)
+    eng = out[out["row"] == "England"].iloc[0]
+    for col, lo, hi in (("pay_residence", "pay_lci_95", "pay_uci_95"),
+                        ("employment_rate", "employment_lci_95", "employment_uci_95")):
+        out[col.split("_")[0] + "_vs_england"] = [
+            None if r["row"] == "England" else
+            status(r[col], eng[col], polarity="higher", lci=r[lo], uci=r[hi])
+            .replace("better than", "above").replace("worse than", "below")
+            .replace("similar to England", "not significantly different from England"
+                     if pd.notna(r[lo]) and pd.notna(r[hi]) else "similar to England (within 2%)")
+            for _, r in out.iterrows()]
+    dist = out[out["row"] == "district"]
+    gap = pd.Series(np.nan, index=out.index)
+    if ctx.area.type != "lad" and dist["gva_per_hour"].notna().all() and dist["hours"].notna().all():
+        contrib = gap_contributions(dist, benchmark=float(eng["gva_per_hour"]), value="gva_per_hour",
+                                    weight="hours")
+        gap[contrib.index] = contrib["share"]
+        if contrib["share"].notna().any():
+            gap[out.index[out["row"] == "area"]] = 100.0
+        out.attrs["concentration"] = concentration(contrib.rename(columns={"code": "area_code"}))
+    out.insert(out.columns.get_loc("hours"), "share_of_gap", gap)
+    out = out.drop(columns=["hours"])
+    out = provenance.combine(out, *frames, get("productivity"), get("els-employment-rate"), gva, pop)
+    out.attrs.update({"growth_period": growth_period, "gph_year": int(gph["year"].iloc[0]),
+                      "pay_period": str(pay["period"].iloc[0]), "employment_year": emp_year,
+                      "concentration": out.attrs.get("concentration", [])})
+    return out
+
+
+def districts_columns(table: pd.DataFrame) -> dict[str, str]:
+    """Human column names, with units and years, for :func:`districts_table`."""
+    a = table.attrs
+    return {
+        "district": "District", "code": "Code", "row": "Row",
+        "gva_per_hour": f"GVA per hour worked (£, {a['gph_year']}, current prices)",
+        "share_of_gap": "Share of the area's GVA-per-hour gap to England (%)",
+        "gva_growth_pa": f"Real GVA growth (% a year, {a['growth_period']}, chained volume)",
+        "pay_residence": f"Median weekly pay, residence-based (£, ASHE {a['pay_period'][:4]})",
+        "pay_lci_95": "Pay: 95% CI lower (£)", "pay_uci_95": "Pay: 95% CI upper (£)",
+        "employment_rate": f"Employment rate 16-64 (%, APS {a['employment_year']})",
+        "employment_lci_95": "Employment rate: 95% CI lower (%)",
+        "employment_uci_95": "Employment rate: 95% CI upper (%)",
+        "imd_average_score": "IMD 2025 average score (higher = more deprived)",
+        "lsoas_most_deprived_decile": "% of LSOAs in England's most deprived 10% (IMD 2025)",
+        "pay_vs_england": "Pay against England (95% CI)",
+        "employment_vs_england": "Employment rate against England (95% CI)",
+    }
+
+
+def districts_sentence(table: pd.DataFrame, ctx) -> str:
+    """Where the area's GVA-per-hour gap to England is concentrated, or that the area is a single district."""
+    eng = table[table["row"] == "England"].iloc[0]
+    dist = table[table["row"] == "district"]
+    year = table.attrs["gph_year"]
+    if ctx.area.type == "lad" or len(dist) == 1:
+        one = "" if ctx.area.type == "lad" else f" ({dist['district'].iloc[0]})"
+        own = table[table["row"] != "England"].iloc[0]
+        return (f"{ctx.name} is a single district{one}, so it has no districts inside it to compare; the map shows "
+                f"it among the districts of its region, shaded by GVA per hour. Its GVA per hour was "
+                f"£{own['gva_per_hour']:,.2f} in {year}, against £{eng['gva_per_hour']:,.2f} for England.")
+    area = table[table["row"] == "area"].iloc[0]
+    text = (f"{ctx.name} has {len(dist)} districts. Its GVA per hour was £{area['gva_per_hour']:,.2f} in {year}, "
+            f"against £{eng['gva_per_hour']:,.2f} for England")
+    names = dict(zip(table["code"], table["district"], strict=True))
+    above = dist[dist["gva_per_hour"] >= eng["gva_per_hour"]]["district"].tolist()
+    conc = table.attrs.get("concentration", [])
+    if area["gva_per_hour"] >= eng["gva_per_hour"]:
+        text += "; the area has no gap to England to split."
+    elif conc:
+        share = table.set_index("code").loc[conc, "share_of_gap"].sum()
+        listed = [names[c] for c in conc]
+        who = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+        text += (f". {who} account{'s' if len(listed) == 1 else ''} for {share:.0f}% of the gap (each district's "
+                 "hours times its shortfall from England's GVA per hour)")
+        listed_above = above[0] if len(above) == 1 else ", ".join(above[:-1]) + " and " + above[-1] if above else ""
+        text += "." if not above else f"; {listed_above} {'is' if len(above) == 1 else 'are'} above England."
+    else:
+        text += "."
+    noisy = int((dist["employment_vs_england"] == "not significantly different from England").sum())
+    if noisy:
+        text += (f" The APS employment rate of {noisy} of the {len(dist)} districts is not significantly different "
+                 "from England's (England lies within the district's 95% confidence interval): district survey "
+                 "estimates are noisy.")
+    return text
+
+
+def districts_map(ctx, table: pd.DataFrame):
+    """(all LAD boundaries, the area's LADs, the surrounding LADs, GVA per hour by LAD for shading, title) for
+    :func:`evidence.charts.area_map`: every district of the area's region(s) is shaded, so a single district
+    is seen among its neighbours."""
+    from .sources import get
+
+    lads, codes, around, regions = map_frames(ctx)
+    prod = get("productivity")
+    year = table.attrs["gph_year"]
+    gph = prod[(prod["measure"] == "gva_per_hour") & (prod["year"] == year)].drop_duplicates("area_code")
+    shade = gph.set_index("area_code")["value"]
+    lads = provenance.combine(lads, lads, prod)
+    title = (f"GVA per hour worked by district, {year}: {ctx.name} (outlined) and the districts of "
+             f"{', '.join(geography.resolve(r).name for r in regions) or 'its region'}")
+    return lads, codes, around, shade, title
+
+
+def districts_display(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`districts_table` with human column names (units and years), for the report and workbook."""
+    out = table.drop(columns=["row"]).rename(columns=districts_columns(table))
+    return provenance.combine(out, table)

@@ -250,30 +250,32 @@ def metrics_table() -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------------ derived
-def _population_in_most_deprived_decile(ctx: _Context) -> pd.DataFrame:
-    """Population of each LAD whose IMD 2025 rank of average rank is in the most deprived 10% (else 0).
+#: England's share of LSOAs in its own most deprived decile: 10% by construction (the deciles are cut at
+#: England's LSOAs ranked on the IMD), so the comparator is the definition, not an estimate.
+ENGLAND_MOST_DEPRIVED_DECILE_SHARE = 0.1
 
-    The most deprived 10% of the 296 LADs are those ranked 1 to 29 (rank <= 0.1 x 296 = 29.6). The
-    population is the latest ONS mid-year estimate. ``year`` is the IoD's (2025).
+
+def _lsoas_in_most_deprived_decile(ctx: _Context) -> pd.DataFrame:
+    """Each LAD's share of its LSOAs in England's most deprived 10% on the IMD 2025 (File 10's "Proportion of
+    LSOAs in most deprived 10% nationally", a fraction), with England's row at 0.1 by construction.
+
+    England's LSOAs are cut into deciles of the IMD rank, so exactly a tenth of them are in the most deprived
+    decile: England's value is :data:`ENGLAND_MOST_DEPRIVED_DECILE_SHARE` by definition (File 10 has no
+    England row). A rate, not additive: an area aggregates it as a mean weighted by population.
     """
     imd = ctx.dataset("iod2025-lad")
-    rank = imd[frames.equals(imd["domain"], "IMD") & frames.equals(imd["measure"], "rank_of_average_rank")]
-    n = len(rank)
-    cut = 0.1 * n
-    pop = ctx.lad("population")
-    latest = int(pop["year"].max())
-    pop = pop[pop["year"] == latest][["area_code", "value"]]
-    j = pop.merge(pd.DataFrame({"area_code": rank["area_code"].astype(str).to_numpy(),
-                                "rank": rank["value"].to_numpy()}), on="area_code", how="inner")
-    out = pd.DataFrame({"area_code": j["area_code"], "year": int(rank["year"].max()),
-                        "period": f"IoD {int(rank['year'].max())}; population mid-{latest}",
-                        "value": np.where(j["rank"] <= cut, j["value"], 0.0), "flag": None, "additive": True,
-                        "lci_95": np.nan, "uci_95": np.nan})
-    return provenance.combine(out, imd, pop)
+    rows = imd[frames.equals(imd["domain"], "IMD")
+               & frames.equals(imd["measure"], "proportion_lsoas_most_deprived_10pct")]
+    year = int(rows["year"].max())
+    codes = [*rows["area_code"].astype(str), ENGLAND_CODE]
+    out = pd.DataFrame({"area_code": codes, "year": year, "period": f"IoD {year}",
+                        "value": [*rows["value"].astype(float), ENGLAND_MOST_DEPRIVED_DECILE_SHARE],
+                        "flag": None, "additive": False, "lci_95": np.nan, "uci_95": np.nan})
+    return provenance.combine(out, imd)
 
 
 DERIVED: dict[str, Callable[[_Context], pd.DataFrame]] = {
-    "population_in_most_deprived_decile": _population_in_most_deprived_decile,
+    "lsoas_in_most_deprived_decile": _lsoas_in_most_deprived_decile,
 }
 
 

@@ -33,6 +33,9 @@ grouped by foundation:
 A foundation whose metrics all lack a value still has its rows, each saying why; a foundation with no
 metric in the map has one row saying so.
 
+:func:`with_targets` adds the user's ambitions (:func:`read_targets`, a TOML keyed by indicator id) and the
+distance to each.
+
 :func:`monitoring_baseline` freezes the scorecard to a year and writes it (CSV, plus a JSON sidecar with
 the parameters and provenance); :func:`compare_to_baseline` recomputes it for a later year and shows the
 change, polarity-aware.
@@ -44,6 +47,8 @@ import json
 import math
 import os
 import tempfile
+import tomllib
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -51,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__, areatypes, geography, provenance
-from ..errors import EvidenceError, NoDataError, SchemaError
+from ..errors import EvidenceError, NoDataError, SchemaError, TargetsError
 from ..formats import csv_safe_frame, csv_unquote_frame
 from .foundations import ENGLAND_CODE, UK_CODES, Metric, _Context, compute, foundation_map, shared_context
 
@@ -364,7 +369,8 @@ def _metric_row(metric: Metric, df: pd.DataFrame, area: geography.Area, leps: li
 
 
 def scorecard(area: str | geography.Area, *, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
-              partial: str = "exclude", band: float = SIMILAR_BAND) -> pd.DataFrame:
+              partial: str = "exclude", band: float = SIMILAR_BAND,
+              targets: dict[str, Target] | Path | str | None = None) -> pd.DataFrame:
     """The five-foundations scorecard of an area: one row per metric of the foundation map.
 
     Parameters
@@ -381,6 +387,9 @@ def scorecard(area: str | geography.Area, *, vintage: int = geography.DEFAULT_VI
         How partial members are treated (see :func:`~evidence.indicators.area.membership_table`).
     band
         The relative band within which a value is "similar to England" (default 2%).
+    targets
+        Optional ambitions (a targets TOML path or :func:`read_targets`' dict): adds :data:`TARGET_COLUMNS`
+        (see :func:`with_targets`).
 
     Returns
     -------
@@ -399,8 +408,10 @@ def scorecard(area: str | geography.Area, *, vintage: int = geography.DEFAULT_VI
     >>> sc = scorecard("Lancashire")                                   # doctest: +SKIP
     >>> sc[["foundation", "indicator", "value", "england_value", "rank", "status"]]   # doctest: +SKIP
     """
+    if targets is not None and not isinstance(targets, dict):
+        targets = read_targets(targets)  # a bad file fails before the scorecard's work
     a = geography.resolve(area, vintage=vintage)
-    return scorecards([a], vintage=vintage, year=year, partial=partial, band=band)[a.code]
+    return with_targets(scorecards([a], vintage=vintage, year=year, partial=partial, band=band)[a.code], targets)
 
 
 def scorecards(areas: list[str | geography.Area], *, vintage: int = geography.DEFAULT_VINTAGE,
@@ -469,6 +480,151 @@ def _frame(ctx: _Context, metric: Metric, a: geography.Area, leps: list[str]) ->
     return provenance.combine(pd.concat([base, extra], ignore_index=True), base, extra)
 
 
+# ------------------------------------------------------------------------------------------------ targets
+TARGET_COLUMNS = ["target", "target_year", "to_target", "to_target_basis", "target_status", "target_note"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """An ambition for one indicator: reach ``value`` (in the indicator's unit) by ``year``."""
+
+    indicator: str
+    value: float
+    year: int
+    note: str = ""
+
+
+def parse_targets(text: str, *, file: str = "targets", known: set[str] | None = None) -> dict[str, Target]:
+    """Parse a targets TOML (pure): one table per indicator id, with ``value`` (a number in the indicator's
+    unit: % for rates, £ for money) and ``year`` (an integer), and an optional ``note``.
+
+    Raises
+    ------
+    TargetsError
+        Not TOML; an entry that is not a table, lacks ``value`` or ``year`` or gives them as other than a number
+        and a whole year, has other keys; or (with ``known``) an indicator id not in ``known``.
+
+    Examples
+    --------
+    >>> t = parse_targets('[employment-rate]\\nvalue = 78.0\\nyear = 2030\\n')
+    >>> t["employment-rate"].value, t["employment-rate"].year
+    (78.0, 2030)
+    >>> parse_targets('[gva-per-hour]\\nvalue = "high"\\nyear = 2030\\n')
+    Traceback (most recent call last):
+    ...
+    evidence.errors.TargetsError: targets: [gva-per-hour] value must be a number in the indicator's unit, not 'high'
+    """
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TargetsError(f"{file}: is not valid TOML ({exc}); write one table per indicator, e.g. "
+                           "[employment-rate] / value = 78.0 / year = 2030.") from exc
+    out = {}
+    for ind, entry in raw.items():
+        if not isinstance(entry, dict):
+            raise TargetsError(f"{file}: {ind!r} must be a table ([{ind}] with value and year), not {entry!r}")
+        extra = sorted(set(entry) - {"value", "year", "note"})
+        if extra:
+            raise TargetsError(f"{file}: [{ind}] has unknown key(s) {extra}; a target has value, year and note")
+        if "value" not in entry or "year" not in entry:
+            raise TargetsError(f"{file}: [{ind}] needs both value and year")
+        v, y = entry["value"], entry["year"]
+        if isinstance(v, bool) or not isinstance(v, int | float) or math.isnan(v):
+            raise TargetsError(f"{file}: [{ind}] value must be a number in the indicator's unit, not {v!r}")
+        if isinstance(y, bool) or not isinstance(y, int) or not 1990 <= y <= 2100:
+            raise TargetsError(f"{file}: [{ind}] year must be a whole year such as 2030, not {y!r}")
+        note = entry.get("note", "")
+        if not isinstance(note, str):
+            raise TargetsError(f"{file}: [{ind}] note must be text, not {note!r}")
+        out[ind] = Target(ind, float(v), int(y), note)
+    if known is not None:
+        unknown = sorted(set(out) - known)
+        if unknown:
+            raise TargetsError(f"{file}: unknown indicator id(s) {unknown}; the ids are those of the scorecard's "
+                               f"indicator column (`evidence scorecard AREA`), e.g. {sorted(known)[:4]}")
+    return out
+
+
+def read_targets(path: Path | str) -> dict[str, Target]:
+    """Read a targets TOML (see :func:`parse_targets`), checking every id against the foundation map.
+
+    Raises
+    ------
+    TargetsError
+        The file is missing or unreadable, malformed, or names an indicator the scorecard does not have.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TargetsError(f"{p}: cannot be read ({exc.__class__.__name__}: {exc}).") from exc
+    return parse_targets(text, file=str(p), known=set(foundation_map().metrics))
+
+
+def to_target(value: float, target: float, *, polarity: str) -> tuple[float, str]:
+    """The distance from ``value`` to ``target`` (``target - value``, in the indicator's unit) and whether it
+    is met given the polarity.
+
+    Examples
+    --------
+    >>> to_target(74.5, 78.0, polarity="higher")
+    (3.5, 'not yet met')
+    >>> to_target(3.1, 3.5, polarity="lower")
+    (0.3999999999999999, 'met')
+    >>> to_target(float("nan"), 3.5, polarity="lower")
+    (nan, 'no value')
+    """
+    if value is None or np.isnan(value):
+        return np.nan, "no value"
+    gap = target - value
+    if polarity == "neutral":
+        return gap, "reached" if gap == 0 else ("below target" if gap > 0 else "above target")
+    met = value >= target if polarity == "higher" else value <= target
+    return gap, "met" if met else "not yet met"
+
+
+def with_targets(card: pd.DataFrame, targets: dict[str, Target] | Path | str | None) -> pd.DataFrame:
+    """The scorecard with :data:`TARGET_COLUMNS` added: ``target`` and ``target_year`` from ``targets`` (a dict
+    from :func:`read_targets`, or the path of a targets TOML), ``to_target`` = ``target - value`` in the
+    indicator's unit (percentage points for %), ``to_target_basis`` naming that unit, ``target_status``
+    (``met`` / ``not yet met`` by the polarity, ``no value``, or ``no target``) and ``target_note``.
+    ``None`` returns ``card`` unchanged.
+
+    Raises
+    ------
+    TargetsError
+        A target names an indicator that is not in ``card``.
+    """
+    if targets is None:
+        return card
+    if not isinstance(targets, dict):
+        targets = read_targets(targets)
+    have = set(card["indicator"].dropna())
+    unknown = sorted(set(targets) - have)
+    if unknown:
+        raise TargetsError(f"unknown indicator id(s) {unknown} for this scorecard; its ids are "
+                           f"{sorted(have)}")
+    out = card.copy()
+    rows = {c: [] for c in TARGET_COLUMNS}
+    for ind, value, unit, pol in zip(out["indicator"], out["value"], out["unit"], out["polarity"], strict=True):
+        t = targets.get(ind) if isinstance(ind, str) else None
+        if t is None:
+            for c, v in zip(TARGET_COLUMNS, (np.nan, None, np.nan, None, "no target", None), strict=True):
+                rows[c].append(v)
+            continue
+        gap, state = to_target(float(value), t.value, polarity=pol)
+        basis = "percentage points" if unit == "%" else unit
+        for c, v in zip(TARGET_COLUMNS, (t.value, t.year, gap, basis, state, t.note or None), strict=True):
+            rows[c].append(v)
+    for c in TARGET_COLUMNS:
+        out[c] = rows[c]
+    out["target_year"] = out["target_year"].astype("Int64")
+    res = provenance.combine(out, card)
+    res.attrs.update({k: v for k, v in card.attrs.items() if k != "provenance"})
+    res.attrs["targets"] = {k: {"value": t.value, "year": t.year, "note": t.note} for k, t in targets.items()}
+    return res
+
+
 # ------------------------------------------------------------------------------------------------ baseline
 def _paths(path: Path | str) -> tuple[Path, Path]:
     p = Path(path)
@@ -498,19 +654,22 @@ def _clean(v):
 
 
 def monitoring_baseline(area: str | geography.Area, *, vintage: int = geography.DEFAULT_VINTAGE, year: int,
-                        path: Path | str, partial: str = "exclude") -> pd.DataFrame:
+                        path: Path | str, partial: str = "exclude",
+                        targets: dict[str, Target] | Path | str | None = None) -> pd.DataFrame:
     """Freeze the scorecard of ``area`` to ``year`` and write it as a monitoring baseline.
 
     Writes ``<path>.csv`` (the scorecard; ``path`` may already end in ``.csv``) and a JSON sidecar beside it
     (same name, ``.json``) holding the kind, area, vintage, year, creation date, toolkit version, the status
-    rule, the caveats and the provenance of every file used. Both are written atomically.
+    rule, the caveats, the targets (if any) and the provenance of every file used. Both are written atomically.
+    With ``targets`` the CSV also has :data:`TARGET_COLUMNS` (:func:`with_targets`), and
+    :func:`compare_to_baseline` shows the distance from each later value to its target.
 
     Returns
     -------
     pandas.DataFrame
         The frozen scorecard (as :func:`scorecard` with ``year``).
     """
-    sc = scorecard(area, vintage=vintage, year=year, partial=partial)
+    sc = scorecard(area, vintage=vintage, year=year, partial=partial, targets=targets)
     csv, side = _paths(path)
     _atomic_write(csv, csv_safe_frame(sc).to_csv(index=False, lineterminator="\n"))
     meta = {
@@ -524,6 +683,7 @@ def monitoring_baseline(area: str | geography.Area, *, vintage: int = geography.
         "status_rule": STATUS_RULE,
         "csv": csv.name,
         "caveats": sc.attrs.get("caveats", []),
+        "targets": sc.attrs.get("targets", {}),
         "provenance": [{k: _clean(v) for k, v in r.items()} for r in provenance.records(sc)],
     }
     _atomic_write(side, json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
@@ -615,6 +775,10 @@ def compare_to_baseline(path: Path | str, *, year: int | None = None) -> pd.Data
         else:
             direction = "improved" if (change > 0) == (r["polarity"] == "higher") else "worsened"
         rank = int(r["rank"]) if pd.notna(r["rank"]) else None
+        target = float(old["target"]) if old is not None and "target" in old.index and pd.notna(old["target"]) \
+            else np.nan
+        gap, state = to_target(value, target, polarity=r["polarity"]) if not np.isnan(target) else \
+            (np.nan, "no target")
         rows.append({
             "foundation": r["foundation"], "indicator": ind, "title": r["title"], "unit": r["unit"],
             "polarity": r["polarity"], "baseline_period": bp, "baseline_value": bv, "period": r["period"],
@@ -623,6 +787,8 @@ def compare_to_baseline(path: Path | str, *, year: int | None = None) -> pd.Data
             "direction": direction, "baseline_rank": brank, "rank": rank,
             "rank_change": (brank - rank) if brank is not None and rank is not None else None,
             "baseline_status": old["status"] if old is not None else None, "status": r["status"],
+            "target": target, "target_year": int(old["target_year"]) if not np.isnan(target) else None,
+            "to_target": gap, "target_status": state,
             "note": "; ".join(note),
         })
     gone = [i for i in b.index if isinstance(i, str) and i not in set(now["indicator"].dropna())]
@@ -630,12 +796,15 @@ def compare_to_baseline(path: Path | str, *, year: int | None = None) -> pd.Data
         rows.append({"foundation": b.loc[ind, "foundation"], "indicator": ind,
                      "note": "in the baseline but no longer in the foundation map"})
     out = pd.DataFrame(rows)
-    for c in ("baseline_rank", "rank", "rank_change"):
+    for c in ("baseline_rank", "rank", "rank_change", "target_year"):
         out[c] = out[c].astype("Int64")
+    if not meta.get("targets") and "target" not in base.columns:
+        out = out.drop(columns=["target", "target_year", "to_target", "target_status"])
     res = provenance.combine(out, now)
     res.attrs.update({"baseline": meta, "year": year, "area": meta["area"]})
     return res
 
 
-__all__ = ["COLUMNS", "STATUS_GROUPS", "STATUS_RULE", "compare_to_baseline", "monitoring_baseline", "rank_among",
-           "read_baseline", "scorecard", "status", "status_group", "status_sentence", "status_summary", "trend"]
+__all__ = ["COLUMNS", "STATUS_GROUPS", "STATUS_RULE", "TARGET_COLUMNS", "Target", "compare_to_baseline",
+           "monitoring_baseline", "parse_targets", "rank_among", "read_baseline", "read_targets", "scorecard", "status",
+           "status_group", "status_sentence", "status_summary", "to_target", "trend", "with_targets"]

@@ -381,22 +381,32 @@ def test_berd_per_head_is_the_containing_regions(ctx):
     assert "East Midlands (E12000004)" in lincs["note"] and "Yorkshire and The Humber (E12000003)" in lincs["note"]
 
 
-def test_most_deprived_decile_share_counts_the_29_most_deprived_lads(ctx):
-    imd = get("iod2025-lad")
-    rank = _by_code(imd[(imd["domain"] == "IMD") & (imd["measure"] == "rank_of_average_rank")])
-    assert rank["E06000009"] == 1.0 and rank["E07000117"] == 4.0  # Blackpool and Burnley, read off File 10
-    pop = get("population")
-    pop = _by_code(pop[pop["year"] == 2023])
-    deprived = rank[rank <= 29.6].index
-    assert len(deprived) == 29
-    eng = pop.reindex(rank.index)
-    d = compute("most-deprived-decile-share", ["Lancashire", "BTVLEP"], _ctx=ctx)
-    assert _value(d, "E92000001", 2025)["value"] == pytest.approx(100 * eng[deprived].sum() / eng.sum())
-    lads = geography.lad_codes("Lancashire", on="2023")
-    lan = pop.reindex(lads)
-    assert _value(d, LANCASHIRE, 2025)["value"] == pytest.approx(
-        100 * lan[lan.index.isin(deprived)].sum() / lan.sum())
-    assert _value(d, BTV, 2025)["value"] == 0.0
+# Leicester and Leicestershire (2017): File 10, IMD sheet ("Proportion of LSOAs in most deprived 10%
+# nationally", "IMD25 - Extent") and the ONS mid-2023 population of its eight districts.
+LLEP_FILE10 = {  # code: (proportion of LSOAs in the most deprived 10%, extent, population mid-2023)
+    "E06000016": (0.2, 0.495, 379780), "E07000129": (0.0, 0.0, 105278), "E07000130": (0.0196, 0.0429, 188010),
+    "E07000131": (0.0, 0.0, 102581), "E07000132": (0.0, 0.024, 114970), "E07000133": (0.0, 0.0465, 53237),
+    "E07000134": (0.0167, 0.0487, 110316), "E07000135": (0.0, 0.0463, 59623),
+}
+
+
+def test_share_of_lsoas_in_the_most_deprived_decile_is_a_population_weighted_mean_and_england_is_ten(ctx):
+    # Issue 15 defect 6: the pack said "34% in the most-deprived decile, worse" (the population of whole
+    # districts ranked in the bottom 29, i.e. all of Leicester) beside "extent 18.8%, better".
+    pop = sum(v[2] for v in LLEP_FILE10.values())
+    assert pop == 1113795
+    d = compute("imd-lsoas-most-deprived-decile", ["Leicester and Leicestershire"], vintage=2017)
+    # (0.2 x 379,780 + 0.0196 x 188,010 + 0.0167 x 110,316) / 1,113,795 = 81,483.3 / 1,113,795 = 7.316%
+    assert _value(d, "E37000021", 2025)["value"] == pytest.approx(100 * 81483.2738 / 1113795, abs=1e-6)
+    assert _value(d, "E37000021", 2025)["value"] == pytest.approx(7.3158, abs=1e-4)
+    assert _value(d, "E92000001", 2025)["value"] == 10.0  # by construction: deciles are cut at England's LSOAs
+    e = compute("imd-extent", ["Leicester and Leicestershire"], vintage=2017)
+    # 0.495 x 379,780 + 0.0429 x 188,010 + 0.024 x 114,970 + 0.0465 x 53,237 + 0.0487 x 110,316
+    # + 0.0463 x 59,623 = 209,424.4; / 1,113,795 = 18.80%
+    assert _value(e, "E37000021", 2025)["value"] == pytest.approx(18.8028, abs=1e-4)
+    assert sum(p * n for _, p, n in LLEP_FILE10.values()) == pytest.approx(209424.4, abs=0.1)
+    # England's extent is about 20% (10% in full, the next 20% at a falling weight), not 30%
+    assert 19.0 < _value(e, "E92000001", 2025)["value"] < 21.0
 
 
 def test_single_lad_areas_reproduce_the_lads_published_values(ctx):

@@ -269,3 +269,106 @@ def test_a_district_keeps_its_published_interval_and_says_when_it_is_too_uncerta
     assert 1 <= lo <= row["rank"] <= hi <= row["of"] and hi - lo + 1 > 0.2 * row["of"]
     assert row["status"] == "similar to England" or row["lci_95"] > row["england_value"] \
         or row["uci_95"] < row["england_value"]
+
+
+# ---------------------------------------------------------------------------------------------- deprivation
+@pytest.mark.parametrize(("area", "expected"), [
+    # LLEP 2017: 7.3% of LSOAs (10% in England), extent 18.8% (England 20.2%) -> both better; issue 15 had
+    # "34% in the most-deprived decile, worse" (whole districts) beside "extent 18.8%, better".
+    ("Leicester and Leicestershire", "better than England"),
+    # Lancashire 2017: 19.1% of LSOAs, extent 31.1% -> both worse
+    ("Lancashire", "worse than England"),
+])
+def test_the_two_deprivation_measures_agree_with_each_other_and_with_england(raw_data_dir, small_map, area,
+                                                                           expected):
+    small_map("imd-lsoas-most-deprived-decile", "imd-extent")
+    sc = scorecard(area, vintage=2017)
+    decile, extent = _row(sc, "imd-lsoas-most-deprived-decile"), _row(sc, "imd-extent")
+    assert decile["england_value"] == 10.0 and decile["polarity"] == extent["polarity"] == "lower"
+    assert decile["status"] == extent["status"] == expected
+    assert ("10% by construction" in decile["note"]) and ("about 20%" in extent["note"])
+
+
+# ------------------------------------------------------------------------------------------------- targets
+def test_targets_parse_and_bad_files_raise_typed_errors(tmp_path):
+    from evidence.errors import TargetsError
+    from evidence.indicators.scorecard import parse_targets, read_targets
+
+    t = parse_targets('[claimant-rate]\nvalue = 3\nyear = 2030\nnote = "Plan for growth"\n')
+    c = t["claimant-rate"]
+    assert (c.value, c.year, c.note) == (3.0, 2030, "Plan for growth")
+    for body, message in [("[claimant-rate\nvalue = 3", "not valid TOML"),
+                          ("claimant-rate = 3", "must be a table"),
+                          ("[claimant-rate]\nvalue = 3", "needs both value and year"),
+                          ("[claimant-rate]\nvalue = 3\nyear = 2030.5", "whole year"),
+                          ("[claimant-rate]\nvalue = true\nyear = 2030", "must be a number"),
+                          ("[claimant-rate]\nvalue = 3\nyear = 2030\nby = 2", "unknown key")]:
+        with pytest.raises(TargetsError, match=message):
+            parse_targets(body)
+    bad = tmp_path / "t.toml"
+    bad.write_text("[no-such-indicator]\nvalue = 1\nyear = 2030\n")
+    with pytest.raises(TargetsError, match=r"unknown indicator id\(s\) \['no-such-indicator'\]"):
+        read_targets(bad)
+    with pytest.raises(TargetsError, match="cannot be read"):
+        read_targets(tmp_path / "missing.toml")
+    assert _run(["scorecard", "LLEP", "--targets", str(bad)])[0] == 2  # a typed error, said once
+
+
+def test_scorecard_shows_the_distance_to_each_target(raw_data_dir, small_map, tmp_path):
+    small_map("claimant-rate", "gva-per-hour", "imd-average-score")
+    path = tmp_path / "targets.toml"
+    # BTV claimant rate 2.5% (2023, lower is better): a 2.0% target is 0.5 pp away, not yet met;
+    # a 3.0% target would already be met.
+    path.write_text("[claimant-rate]\nvalue = 2.0\nyear = 2030\n\n[gva-per-hour]\nvalue = 1.0\nyear = 2030\n")
+    sc = scorecard("BTVLEP", vintage=2021, year=2023, targets=path)
+    cl, gva, imd = _row(sc, "claimant-rate"), _row(sc, "gva-per-hour"), _row(sc, "imd-average-score")
+    assert cl["value"] == pytest.approx(2.5)
+    assert cl["to_target"] == pytest.approx(-0.5) and cl["to_target_basis"] == "percentage points"
+    assert cl["target_status"] == "not yet met" and cl["target_year"] == 2030
+    assert gva["target_status"] == "met" and gva["to_target"] == pytest.approx(1.0 - gva["value"])
+    assert imd["target_status"] == "no target" and np.isnan(imd["target"])
+    assert list(scorecard("BTVLEP", vintage=2021, year=2023).columns) == COLUMNS  # unchanged without targets
+
+    # the baseline keeps the targets; a later comparison measures the new value against them
+    monitoring_baseline("BTVLEP", vintage=2021, year=2020, path=tmp_path / "b", targets=path)
+    meta = json.loads((tmp_path / "b.json").read_text())
+    assert meta["targets"]["claimant-rate"] == {"value": 2.0, "year": 2030, "note": ""}
+    cmp = compare_to_baseline(tmp_path / "b.csv", year=2023).set_index("indicator")
+    assert cmp.loc["claimant-rate", "to_target"] == pytest.approx(-0.5)
+    assert cmp.loc["claimant-rate", "target_status"] == "not yet met"
+
+    rc, out = _run(["scorecard", "BTVLEP", "--year", "2023", "--targets", str(path), "--format", "csv"])
+    df = pd.read_csv(io.StringIO(out))
+    assert rc == 0 and df.set_index("indicator").loc["claimant-rate", "to_target"] == pytest.approx(-0.5)
+
+
+def test_targets_sentence_counts_from_the_table():
+    from evidence import themes
+    from evidence.errors import NoDataError
+
+    card = pd.DataFrame({"foundation": ["People", "People", "Places"], "indicator": ["a", "b", "c"],
+                         "title": ["Employment rate", "Claimant rate", "GVA per head"], "unit": ["%", "%", "£"],
+                         "period": ["2023"] * 3, "value": [74.5, 2.5, 30000.0], "target": [78.0, 3.0, np.nan],
+                         "target_year": pd.array([2030, 2030, None], dtype="Int64"), "to_target": [3.5, 0.5, np.nan],
+                         "to_target_basis": ["percentage points", "percentage points", None],
+                         "target_status": ["not yet met", "met", "no target"], "target_note": [None] * 3})
+    dist = themes.distance_to_targets(card)
+    assert dist["indicator"].tolist() == ["a", "b"]
+    assert themes.targets_sentence(dist) == ("1 of the 2 targets is met; the furthest, relative to its target, is "
+                                             "Employment rate (3.5 percentage points to go by 2030).")
+    with pytest.raises(NoDataError, match="no targets were given"):
+        themes.distance_to_targets(card.drop(columns=["target"]))
+
+
+def test_build_refuses_a_bad_targets_file_before_any_work(tmp_path, monkeypatch):
+    from evidence import report
+
+    bad = tmp_path / "targets.toml"
+    bad.write_text("[gva-per-hour]\nvalue = 40\n")  # no year
+    monkeypatch.setattr(report, "build_many", lambda *a, **k: pytest.fail("a pack was started"))
+    buf = io.StringIO()
+    from contextlib import redirect_stderr
+    with redirect_stderr(buf):
+        rc = main(["build", "LLEP", "--out", str(tmp_path / "out"), "--targets", str(bad)])
+    assert rc == 2 and "needs both value and year" in buf.getvalue()
+    assert not (tmp_path / "out").exists()
