@@ -7,9 +7,7 @@ import pandas as pd
 import pytest
 
 from evidence.errors import InvalidArgumentError, UnknownAreaError, UnknownDatasetError
-from evidence.indicators import area as area_ind
 from evidence.indicators import comparators as C
-from evidence.indicators import sectors as X
 
 LLEP = "Leicester and Leicestershire"
 LLEP_CODE = "E37000021"
