@@ -516,7 +516,9 @@ def _occupation_rows(ctx, aps: pd.DataFrame) -> tuple[pd.DataFrame, str, bool, s
     own = code if code in have and ctx.area.type in ("country", "lad") else \
         next(iter(lads)) if len(lads) == 1 and next(iter(lads)) in have else None
     if own is not None:
-        return aps[aps["area_code"] == own].assign(area_code=code), "the published APS row", True, ctx.name
+        rows = aps[aps["area_code"] == own]
+        return (rows.assign(area_code=code), f"the published APS row of {rows['area_name'].astype(str).iloc[0]} "
+                f"({own})", True, ctx.name)
     m = geography.membership(2021, on="2023")
     leps = {c: set(g["lad_code"]) for c, g in m.groupby("lep_code") if c in have}
     names = dict(zip(aps["area_code"].astype(str), aps["area_name"].astype(str), strict=False))
