@@ -594,6 +594,10 @@ def occupation_structure(ctx) -> pd.DataFrame:
     left_out = (f" {dropped} of the 25 sub-major groups {'is' if dropped == 1 else 'are'} suppressed (sample of "
                 f"0-2) and left out of the total, with {'its' if dropped == 1 else 'their'} major group (n/a)."
                 if dropped and published else "")
+    shaky = int((rows["flag"].astype(str) == "*").sum()) if "flag" in rows else 0
+    if shaky:
+        left_out += (f" {shaky} sub-major estimate{'s are' if shaky != 1 else ' is'} marked unreliable by Nomis "
+                     "(sample of 3-9): kept, but the major groups containing them have no interval.")
     out.attrs.update(period=period, label=label, method=(
         f"{ctx.name}: {method}. Shares of all people in employment (aged 16+) with a coded occupation, the nine "
         "major groups summed from Nomis' 25 sub-major groups; 95% intervals approximate, the sub-major intervals "
