@@ -613,14 +613,14 @@ def occupation_title(table: pd.DataFrame, ctx) -> str:
     area = top[label].sum(min_count=3)
     period = table.attrs.get("period", "")
     if "England" not in table or pd.isna(area):
-        share = "" if pd.isna(area) else f": {area:.0f}% in the top three groups"
+        share = "" if pd.isna(area) else f": {area:.1f}% in the top three groups"
         return f"Employed residents of {label} by occupation{share}, {period}"
     eng = top["England"].sum()
     diff = area - eng
     side = "more than" if diff > 0.05 else "less than" if diff < -0.05 else "the same as"
     gap = f"{abs(diff):.1f} points {side}" if side != "the same as" else side
-    return (f"{area:.0f}% of employed residents of {label} work in the top three occupation groups, {gap} "
-            f"England ({eng:.0f}%), {period}")
+    return (f"{area:.1f}% of employed residents of {label} work in the top three occupation groups, {gap} "
+            f"England ({eng:.1f}%), {period}")
 
 
 def age_structure(ctx) -> pd.DataFrame:

@@ -113,8 +113,10 @@ def test_lancashire_is_its_published_lep_row(ctxs):
     assert t.loc[1, "lower 95%"] == pytest.approx(100 * (60200 - math.sqrt(7300 ** 2 + 4400 ** 2)) / 667300)
     assert t.loc[2, "difference (percentage points)"] == pytest.approx(t.loc[2, "Lancashire"] - t.loc[2, "England"])
     assert "Lancashire LEP" in t.attrs["method"]
-    assert themes.occupation_title(t.reset_index(), ctxs["Lancashire"]).startswith(
-        "43% of employed residents of Lancashire work in the top three occupation groups")
+    # top three groups: (60,200 + 130,300 + 93,900) / 667,300 = 42.6%; England 50.2%
+    assert themes.occupation_title(t.reset_index(), ctxs["Lancashire"]) == (
+        "42.6% of employed residents of Lancashire work in the top three occupation groups, 7.5 points less than "
+        "England (50.2%), Jan 2021-Dec 2021")
 
 
 def test_greater_manchester_ca_uses_the_lep_with_the_same_ten_districts(ctxs):
