@@ -428,3 +428,36 @@ def waterfall(decomp: pd.DataFrame) -> Figure:
 
 
 __all__ = ["PALETTE", "new_figure", "finish", "fmt_value", "save", "scenario_lines", "waterfall"]
+
+
+@timing.phased("charting")
+def category_comparison(df: pd.DataFrame, *, title: str, xlabel: str, category: str, area: str,
+                        reference: str = "England", lower: str | None = "lower 95%", upper: str | None = "upper 95%",
+                        note: str | None = None) -> Figure:
+    """Horizontal paired bars by ``category`` (e.g. occupation groups): the ``area`` column in the house colour
+    with its 95% interval as error bars where it has one, the ``reference`` column muted beside it. A category
+    with no value for the area is drawn without its bar and labelled "n/a"."""
+    d = df.iloc[::-1].reset_index(drop=True)
+    fig, ax = figure(8, max(4.0, 0.45 * len(d) + 1.4))
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
+    y = np.arange(len(d))
+    h = 0.38
+    vals = d[area].astype(float)
+    ax.barh(y + h / 2, vals.fillna(0), height=h, color=HIGHLIGHT, label=area)
+    if lower in d and upper in d:
+        ok = (vals.notna() & d[lower].notna() & d[upper].notna()).to_numpy()
+        if ok.any():
+            v, lo, hi = vals.to_numpy(), d[lower].astype(float).to_numpy(), d[upper].astype(float).to_numpy()
+            ax.errorbar(v[ok], y[ok] + h / 2, xerr=[(v - lo)[ok], (hi - v)[ok]],
+                        fmt="none", ecolor="#333333", elinewidth=0.9, capsize=2, label="95% interval")
+    if reference in d:
+        ax.barh(y - h / 2, d[reference].astype(float), height=h, color=COMPARATOR, label=reference)
+    for yi, v in zip(y, vals, strict=True):
+        if pd.isna(v):
+            ax.text(0.2, yi + h / 2, "n/a", va="center", fontsize=7, color=GREY)
+    ax.set_yticks(y, d[category].astype(str))
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_xlabel(xlabel)
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return _finish(fig, title, note or provenance.source_note(df))

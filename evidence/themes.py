@@ -924,3 +924,144 @@ def districts_display(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`districts_table` with human column names (units and years), for the report and workbook."""
     out = table.drop(columns=["row"]).rename(columns=districts_columns(table))
     return provenance.combine(out, table)
+
+
+# --------------------------------------------------------------------------------- people beyond the rates
+def _occupation_rows(ctx, aps: pd.DataFrame) -> tuple[pd.DataFrame, str, bool, str]:
+    """The area's T09a sub-major counts, how they were built, whether they are published rows (so their
+    intervals apply and a suppressed cell may be left out of the total), and the label of the area they describe.
+
+    In order: the area's own published row (England; a district, or an area of one district, on its April-2021
+    code); the published rows of the 2021 LEPs whose districts are exactly the area's (one LEP: the Greater
+    Manchester CA; several: the Oxford-Cambridge Arc, most regions), summed; the sum of its member districts'
+    counts, if none is suppressed; else the published row of the smallest 2021 LEP containing all its districts,
+    labelled as such."""
+    from .indicators.area import membership_table
+
+    code = ctx.area.code
+    have = set(aps["area_code"].astype(str))
+    lads = set(membership_table([ctx.area], vintage=ctx.vintage)[0]["lad_code"])
+    own = code if code in have and ctx.area.type in ("country", "lad") else \
+        next(iter(lads)) if len(lads) == 1 and next(iter(lads)) in have else None
+    if own is not None:
+        rows = aps[aps["area_code"] == own]
+        return (rows.assign(area_code=code), f"the published APS row of {rows['area_name'].astype(str).iloc[0]} "
+                f"({own})", True, ctx.name)
+    m = geography.membership(2021, on="2023")
+    leps = {c: set(g["lad_code"]) for c, g in m.groupby("lep_code") if c in have}
+    names = dict(zip(aps["area_code"].astype(str), aps["area_name"].astype(str), strict=False))
+    inside = sorted(c for c, s in leps.items() if s <= lads)
+    union = set().union(*(leps[c] for c in inside)) if inside else set()
+    if inside and union == lads and sum(len(leps[c]) for c in inside) == len(union):
+        rows = aps[aps["area_code"].isin(inside)]
+        if len(inside) == 1:
+            return (rows.assign(area_code=code), f"the published APS row of the {names[inside[0]]} LEP (the same "
+                    "districts)", True, ctx.name)
+        summed = rows.groupby(["year", "variable"], observed=True)["value"].sum(min_count=len(inside)).reset_index()
+        return (provenance.combine(summed.assign(area_code=code, ci95=np.nan), rows),
+                f"the sum of the published APS rows of the {len(inside)} LEPs with the same districts "
+                f"({', '.join(names[c] for c in inside)}); a sub-major group suppressed in any of them is left out",
+                True, ctx.name)
+    lad = aps[(aps["area_type"].astype(str) == "lad") & aps["area_code"].astype(str).str.startswith("E")]
+    cur = geography.to_current_codes(
+        lad[["area_code", "year", "variable", "value", "flag", "additive"]].astype({"area_code": str, "variable": str}),
+        incomplete="drop")
+    cur = cur[cur["area_code"].isin(lads)]
+    n = len(lads)
+    summed = cur.groupby(["year", "variable"])["value"].agg(
+        lambda v: v.sum(min_count=n) if len(v) == n else np.nan).reset_index()
+    if summed["value"].notna().all() and len(summed) == 25:
+        return (provenance.combine(summed.assign(area_code=code, ci95=np.nan), aps),
+                f"the sum of its {n} districts' APS counts", False, ctx.name)
+    around = sorted((len(s), c) for c, s in leps.items() if lads <= s)
+    if not around:
+        raise NoDataError(f"APS occupation counts for {ctx.name} are incomplete: some of its districts' counts are "
+                          "suppressed (sample too small), and no LEP contains all of its districts.")
+    lep = around[0][1]
+    return (aps[aps["area_code"] == lep].assign(area_code=code),
+            f"its districts' counts are suppressed (sample too small), so the published APS row of the "
+            f"{names[lep]} LEP, which contains it, is shown instead", True, f"{names[lep]} LEP (containing {ctx.name})")
+
+
+def occupation_structure(ctx) -> pd.DataFrame:
+    """The share of employed residents in each SOC2010 major group, the area against England (APS T09a, latest
+    Jan-Dec period up to ``ctx.year``), with 95% intervals where the area's figures are one published row.
+
+    Method and caveats are in ``attrs["method"]``, the period in ``attrs["period"]`` and the column of the area
+    in ``attrs["label"]`` (a containing LEP's name where the area's own counts are suppressed). Published rows
+    with a suppressed sub-major cell (sample of 0-2) leave it, and its major group, out (n/a); the total is the
+    sum of the published cells, and the method says how many were left out."""
+    from .indicators.people import major_groups, occupation_shares
+    from .sources.aps import get_aps
+
+    aps = get_aps(table="t09a")
+    year = min(ctx.year, int(aps["year"].max()))
+    aps = aps[aps["year"] == year]
+    period = str(aps["period"].iloc[0])
+    rows, method, published, label = _occupation_rows(ctx, aps)
+    eng = aps[aps["area_code"] == ENGLAND.code]
+    groups = major_groups(rows, keys=["area_code"])
+    mine = occupation_shares(groups, keys=["area_code"], total="published_total" if published else None)
+    england = occupation_shares(major_groups(eng, keys=["area_code"]), keys=["area_code"])
+    if mine["share"].isna().all():
+        raise NoDataError(f"APS occupation counts for {ctx.name} in {period} are all suppressed or missing.")
+    out = pd.DataFrame({
+        "SOC2010 major group": mine["soc_major"].to_numpy(),
+        "occupation": mine["occupation"].to_numpy(),
+        label: mine["share"].to_numpy(),
+        "lower 95%": mine["share_lci"].to_numpy() if published else np.nan,
+        "upper 95%": mine["share_uci"].to_numpy() if published else np.nan,
+    })
+    if ctx.area.code != ENGLAND.code:
+        out["England"] = england["share"].to_numpy()
+        out["England lower 95%"] = england["share_lci"].to_numpy()
+        out["England upper 95%"] = england["share_uci"].to_numpy()
+        out["difference (percentage points)"] = out[label] - out["England"]
+    out = provenance.combine(out, aps)
+    dropped = int(groups["suppressed_cells"].iloc[0])
+    left_out = (f" {dropped} of the 25 sub-major groups {'is' if dropped == 1 else 'are'} suppressed (sample of "
+                f"0-2) and left out of the total, with {'its' if dropped == 1 else 'their'} major group (n/a)."
+                if dropped and published else "")
+    shaky = int((rows["flag"].astype(str) == "*").sum()) if "flag" in rows else 0
+    if shaky:
+        left_out += (f" {shaky} sub-major estimate{'s are' if shaky != 1 else ' is'} marked unreliable by Nomis "
+                     "(sample of 3-9): kept, but the major groups containing them have no interval.")
+    out.attrs.update(period=period, label=label, method=(
+        f"{ctx.name}: {method}. Shares of all people in employment (aged 16+) with a coded occupation, the nine "
+        "major groups summed from Nomis' 25 sub-major groups; 95% intervals approximate, the sub-major intervals "
+        f"combined as if independent (conservative), none for sums of areas.{left_out}"))
+    return out
+
+
+def occupation_title(table: pd.DataFrame, ctx) -> str:
+    """A title stating the finding: the share in the top three groups (managers, professionals, associate
+    professionals) against England, with the period."""
+    label = table.attrs.get("label", ctx.name)
+    top = table[table["SOC2010 major group"] <= 3]
+    area = top[label].sum(min_count=3)
+    period = table.attrs.get("period", "")
+    if "England" not in table or pd.isna(area):
+        share = "" if pd.isna(area) else f": {area:.1f}% in the top three groups"
+        return f"Employed residents of {label} by occupation{share}, {period}"
+    eng = top["England"].sum()
+    diff = area - eng
+    side = "more than" if diff > 0.05 else "less than" if diff < -0.05 else "the same as"
+    gap = f"{abs(diff):.1f} points {side}" if side != "the same as" else side
+    return (f"{area:.1f}% of employed residents of {label} work in the top three occupation groups, {gap} "
+            f"England ({eng:.1f}%), {period}")
+
+
+def age_structure(ctx) -> pd.DataFrame:
+    """Population by age band and the old-age dependency ratio (65+ per 100 aged 16-64), now and ten years
+    earlier, for the area against England.
+
+    Needs mid-year population estimates by single year of age for districts, which the toolkit's catalogue does
+    not hold: its Nomis population download (``population-nomis-1991-2022``) is the *All Ages* total only, and the
+    ONS population workbook is the total resident population. Raises ``NoDataError`` saying so (the pure
+    calculations are :func:`evidence.indicators.people.age_bands` and
+    :func:`~evidence.indicators.people.old_age_dependency_ratio`)."""
+    raise NoDataError("the data catalogue has no population estimates by age for districts: its Nomis download "
+                      "(population-nomis-1991-2022) is for all ages only (Age = 'All Ages') and the ONS workbook is "
+                      "the total resident population, so the age structure and the old-age dependency ratio cannot "
+                      "be computed from official figures yet. The source needed is ONS mid-year population "
+                      "estimates by single year of age (Nomis dataset NM_2002_1).")

@@ -66,8 +66,23 @@ def test_northern_ireland_2023_is_unavailable_not_zero(pop):
     assert (pop.value.dropna() > 0).all()
 
 
-def test_english_lads_sum_to_england():
-    pytest.skip("the workbook has no England (or any aggregate) row to check the LAD sum against")
+# The workbook has no England row. The Nomis download (April 2021 districts, downloaded June 2024) is an
+# independent official file of the same estimates: its English districts add up to the same England totals
+# for mid-2019 to mid-2021 (the mid-2021 figure is ONS's published 56,554,891). Mid-2022 differs because this
+# workbook carries the revised mid-2022 estimate published with mid-2023 (57,112,540 against 57,106,398).
+@pytest.mark.parametrize(("year", "england"), [(2019, 56230056.0), (2020, 56325961.0), (2021, 56554891.0),
+                                               (2022, 57112540.0), (2023, 57690324.0)])
+def test_english_lads_sum_to_england(pop, year, england):
+    e = pop[pop.area_code.str.startswith("E") & (pop.year == year)]
+    assert len(e) == 296 and e.value.sum() == england
+
+
+@pytest.mark.parametrize(("year", "england"), [(2019, 56230056.0), (2020, 56325961.0), (2021, 56554891.0),
+                                               (2022, 57106398.0)])
+def test_the_nomis_download_gives_the_same_england_before_the_revision(raw_data_dir, year, england):
+    from evidence.sources.nomis_population import get_population_nomis
+    n = get_population_nomis(years=year)
+    assert n[n.area_code.str.startswith("E")].value.sum() == england
 
 
 def test_getter(raw_data_dir):

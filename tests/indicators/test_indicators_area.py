@@ -76,6 +76,35 @@ def test_rank_among_the_38_leps(raw_data_dir):
     assert r.iloc[0]["value"] == r["value"].max()
 
 
+# GVA per hour 2023, ΣGVA/Σhours by hand from ONS subregional productivity (June 2025), sheets A3 (£) and
+# Productivity Hours. Lancashire's 14 districts: (£ per hour, hours).
+LANCASHIRE_2023 = [(33.27, 2251156), (30.25, 2047402), (38.86, 1046045), (35.21, 1488067), (40.98, 1560434),
+                   (34.94, 930113), (37.71, 1731274), (35.68, 966888), (33.50, 3071772), (42.53, 1059606),
+                   (36.53, 632385), (54.11, 1714018), (39.58, 1822380), (36.03, 1040256)]
+
+
+@pytest.mark.parametrize(("code", "value", "rank"), [
+    ("E37000035", 54.595369, 1),    # Thames Valley Berkshire (six Berkshire unitaries)
+    ("E37000051", 54.201202, 2),    # London (33 boroughs)
+    ("E37000019", 37.428025, 23),   # Lancashire (also 23rd on the DfE LAD20 -> LEP20 file)
+    ("E37000001", 32.817928, 37),   # Black Country (Dudley, Sandwell, Walsall, Wolverhampton)
+    ("E37000005", 32.726531, 38),   # Cornwall and Isles of Scilly
+])
+def test_named_lep_ranks_by_hand(raw_data_dir, code, value, rank):
+    r = rank_among("gva-per-hour", year=2023).set_index("area_code")
+    assert r.loc[code, "value"] == pytest.approx(value, abs=5e-7)
+    assert r.loc[code, "rank"] == rank
+
+
+def test_lancashire_gva_per_hour_by_hand(raw_data_dir):
+    hours = sum(h for _, h in LANCASHIRE_2023)
+    assert hours == 21361796
+    by_hand = sum(p * h for p, h in LANCASHIRE_2023) / hours
+    assert by_hand == pytest.approx(37.428025, abs=5e-7)
+    d = compute("gva-per-hour", ["Lancashire"], years=(2023, 2023), comparators=())
+    assert d["value"].item() == pytest.approx(by_hand, rel=1e-12)
+
+
 def test_partial_members_are_left_out_and_said(raw_data_dir):
     d = compute("gva", ["SEMLEP"], vintage=2017, years=(2023, 2023), comparators=())
     assert any("E06000060 left out" in c for c in d.attrs["caveats"])

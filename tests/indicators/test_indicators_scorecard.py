@@ -134,11 +134,35 @@ def test_status_knows_the_polarity_and_the_rule():
     assert status(4.5, 3.0, polarity="higher", absolute=1.0) == "better than England"
 
 
+# Rows of the scorecards with the status decided by hand from the numbers and the rule (England inside the
+# 95% CI, or within 2% of England, is "similar"; otherwise better or worse by polarity):
+# - L&L GVA per hour 2023: 36.0867 (ΣGVA/Σhours of its eight districts, ONS productivity June 2025) < 42.5087
+#   (England), more than 2% below, higher is better -> worse;
+# - L&L employment rate 2022: APS T01 LEP row 505,100 / 661,900 = 76.31% against England 26,537,400 /
+#   34,994,700 = 75.83%: 0.63% apart -> similar;
+# - L&L claimant rate 2025: 3.46% against England 4.0% (ONS claimant count), lower is better -> better;
+# - Buckinghamshire business death rate 2024: 10.67% against 9.90%, lower is better -> worse.
+@pytest.mark.parametrize(("code", "indicator", "value", "england", "expected"), [
+    ("E37000021", "gva-per-hour", 36.0867, 42.5087, "worse than England"),
+    ("E37000021", "employment-rate", 100 * 505100 / 661900, 100 * 26537400 / 34994700, "similar to England"),
+    ("E37000021", "claimant-rate", 3.4584, 4.0, "better than England"),
+    ("E37000043", "business-death-rate", 10.6736, 9.9047, "worse than England"),
+])
+def test_status_in_the_scorecard_by_hand(cards, code, indicator, value, england, expected):
+    r = _row(cards[code], indicator)
+    assert r["value"] == pytest.approx(value, abs=5e-4)
+    assert r["england_value"] == pytest.approx(england, abs=5e-4)
+    assert r["status"] == expected
+
+
 def test_status_in_the_scorecard_follows_polarity(cards):
+    compared = 0
     for sc in cards.values():
         for _, r in sc[sc["value"].notna() & sc["england_value"].notna() & (sc["compare"] == "value")].iterrows():
+            compared += 1
             assert r["status"] == status(r["value"], r["england_value"], polarity=r["polarity"], lci=r["lci_95"],
                                          uci=r["uci_95"])
+    assert compared >= 3 * 25  # every card compares most of its indicators on their values
 
 
 def test_trend_over_five_years_or_what_the_series_allows():
