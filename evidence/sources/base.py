@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import catalogue, config, provenance, timing
-from ..errors import InvalidArgumentError, SchemaError, SourceUnavailableError
+from ..errors import ChecksumMismatchError, CorruptFileError, InvalidArgumentError, SchemaError, SourceUnavailableError
 
 #: Columns every tidy frame has. ``additive`` says whether ``value`` may be summed across areas.
 TIDY_COLUMNS = ("area_code", "area_name", "value", "unit", "flag", "additive")
@@ -114,9 +115,16 @@ def write_parquet(df: pd.DataFrame, path: Path, meta: dict, *, compression_level
 
 def read_parquet(path: Path) -> tuple[pd.DataFrame, dict]:
     """Read a parquet written by :func:`write_parquet`; return the frame and its metadata."""
-    table = pq.read_table(path)
-    meta = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
-    df = table.to_pandas()
+    try:
+        table = pq.read_table(path)
+        meta = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
+        df = table.to_pandas()
+    except (pa.ArrowException, OSError, ValueError) as exc:  # truncated or damaged: say so, as a typed error
+        if isinstance(exc, FileNotFoundError):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise CorruptFileError(f"{path} is corrupt or truncated and cannot be read ({type(exc).__name__}: "
+                               f"{first}).") from exc
     df.attrs = {}
     return df, meta
 
@@ -163,6 +171,39 @@ def _read_once(path: Path, origin: str) -> pd.DataFrame:
     return _READ[key].copy(deep=False)
 
 
+class CacheRebuiltWarning(UserWarning):
+    """A cached parse could not be read back and was rebuilt from the raw files."""
+
+
+class RawFileMismatchWarning(UserWarning):
+    """An official file in data/raw does not match its pinned sha256; the snapshot was used instead."""
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.relative_to(config.CHECKOUT_DIR).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def mismatch_message(e: catalogue.Entry) -> str:
+    """What to say about a raw file whose sha256 is not its pin."""
+    return f"checksum mismatch in {e.local_path}; run `evidence fetch --force {e.name}`"
+
+
+def _check_not_mismatched(ds: Dataset, *, raw_only: bool) -> None:
+    """A raw file that is present but not the pinned one is never passed over in silence: an error when only
+    the raw files will do, else a warning before the snapshot is used."""
+    bad = [e for e in ds.entries() if catalogue.status(e) == "checksum mismatch"]
+    if not bad:
+        return
+    msg = "; ".join(mismatch_message(e) for e in bad)
+    if raw_only:
+        raise ChecksumMismatchError(msg + ".")
+    warnings.warn(f"{msg} (dataset {ds.name!r} is read from the committed snapshot meanwhile).",
+                  RawFileMismatchWarning, stacklevel=3)
+
+
 @timing.phased("data_loading")
 def load(ds: Dataset, *, use_cache: bool = True, source: str = "auto") -> pd.DataFrame:
     """Load a dataset: verified raw files (cached parse) first, then the committed snapshot.
@@ -170,10 +211,17 @@ def load(ds: Dataset, *, use_cache: bool = True, source: str = "auto") -> pd.Dat
     ``source`` may be ``"auto"``, ``"raw"`` (never the snapshot) or ``"snapshot"``.
     """
     paths = raw_paths(ds) if source in ("auto", "raw") else None
+    if paths is None and source in ("auto", "raw"):
+        _check_not_mismatched(ds, raw_only=source == "raw")
     if paths is not None:
         cache = config.cache_dir() / f"{ds.name}-{_cache_key(ds)}.parquet"
         if use_cache and cache.exists():
-            return _read_once(cache, "cache")
+            try:
+                return _read_once(cache, "cache")
+            except CorruptFileError as exc:
+                warnings.warn(f"{exc} It is a cached parse of the official files of {ds.name!r}: rebuilding it "
+                              "from data/raw.", CacheRebuiltWarning, stacklevel=2)
+                cache.unlink(missing_ok=True)
         df = parse_raw(ds, paths)
         if use_cache:
             write_parquet(df, cache, {"dataset": ds.name, "version": ds.version,
@@ -182,7 +230,14 @@ def load(ds: Dataset, *, use_cache: bool = True, source: str = "auto") -> pd.Dat
         return df
     snap = snapshot_path(ds)
     if source in ("auto", "snapshot") and snap.exists():
-        return _read_once(snap, "snapshot")
+        try:
+            return _read_once(snap, "snapshot")
+        except CorruptFileError as exc:
+            files = " ".join(e.name for e in ds.entries())
+            restore = f"restore it with `git checkout -- {_shown(snap)}`, or " if _shown(snap) != str(snap) else ""
+            raise CorruptFileError(
+                f"{exc} It is the snapshot of {ds.name!r}: {restore}rebuild it from the official files with "
+                f"`evidence fetch {files}` then `evidence process {ds.name}`.") from exc.__cause__
     missing = [e.name for e in ds.entries() if catalogue.status(e) != "ok"]
     raise SourceUnavailableError(
         f"Dataset {ds.name!r} needs the official files {', '.join(missing)} in {config.raw_dir()}, and no "
