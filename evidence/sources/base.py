@@ -140,9 +140,36 @@ def raw_paths(ds: Dataset) -> dict[str, Path] | None:
     return out
 
 
+def check_years(df: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+    """Check that the years parsed are the ones the catalogue pins for the dataset's files.
+
+    The expected span runs from the earliest ``first_year`` to the latest ``last_year`` of the files (see
+    :meth:`evidence.catalogue.Entry.years_for`); the years parsed (the first four digits of the period) must
+    start and end there. A year header moved by one, which would put each year's values under another year,
+    raises ``SchemaError``.
+    """
+    spans = [(e, e.years_for(ds.name)) for e in ds.entries()]
+    spans = [(e, s) for e, s in spans if s is not None]
+    if not spans or ds.period not in df.columns:
+        return df
+    first, last = min(s[0] for _, s in spans), max(s[1] for _, s in spans)
+    years = pd.to_numeric(df[ds.period].astype(str).str.extract(r"^(\d{4})", expand=False), errors="coerce")
+    if years.isna().all():
+        raise SchemaError(f"dataset {ds.name!r}: no year could be read from its {ds.period!r} column.")
+    got = (int(years.min()), int(years.max()))
+    if got != (first, last):
+        files = ", ".join(f"{e.name} ({e.local_path.name}: {s[0]}-{s[1]})" for e, s in spans)
+        raise SchemaError(f"dataset {ds.name!r}: the years parsed run {got[0]}-{got[1]}, but the catalogue pins "
+                          f"{first}-{last} for {files}. The year header has probably moved, which would put each "
+                          "year's values under another year. Check the file's layout; if the publisher really "
+                          "changed the years, update first_year/last_year in evidence/data/catalogue.toml.",
+                          file=spans[0][0].local_path.name if len(spans) == 1 else None)
+    return df
+
+
 def parse_raw(ds: Dataset, paths: dict[str, Path]) -> pd.DataFrame:
-    """Parse and validate a dataset from raw files (no cache)."""
-    df = validate(ds.parse(paths), ds)
+    """Parse and validate a dataset from raw files (no cache), checking its years against the catalogue."""
+    df = check_years(validate(ds.parse(paths), ds), ds)
     df = df.reset_index(drop=True)
     provenance.attach(df, ds.provenance())
     return df
