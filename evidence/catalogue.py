@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import tomllib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
@@ -36,6 +36,12 @@ class Entry:
     sha256: str
     path: str
     bytes: int
+    #: The first and last year the file's data cover, as the parsers read them (None for lookups and metadata).
+    first_year: int | None = None
+    last_year: int | None = None
+    #: Another span for a dataset that reads other years from the file (e.g. survival cohorts), or ``[]`` for a
+    #: dataset that takes no years from it, by dataset name.
+    dataset_years: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def filename(self) -> str:
@@ -65,6 +71,22 @@ class Entry:
         """The file's address in a mirror laid out like ``../shared/data``."""
         return mirror.rstrip("/") + "/" + quote(self.path)
 
+    def years_for(self, dataset: str) -> tuple[int, int] | None:
+        """The ``(first, last)`` years ``dataset`` must read from this file; None if it pins none for it.
+
+        Examples
+        --------
+        >>> e = entry("business-demography-2024")
+        >>> e.years_for("business-demography"), e.years_for("business-survival")
+        ((2019, 2024), (2019, 2023))
+        """
+        if dataset in self.dataset_years:
+            span = self.dataset_years[dataset]
+            return (int(span[0]), int(span[1])) if span else None
+        if self.first_year is None or self.last_year is None:
+            return None
+        return self.first_year, self.last_year
+
     def provenance(self) -> dict[str, str]:
         """What travels with every frame parsed from this file."""
         return {
@@ -90,6 +112,8 @@ def _load(path: Path = CATALOGUE_FILE) -> dict[str, Entry]:
     entries = {}
     for item in raw["file"]:
         e = Entry(**item)
+        if (e.first_year is None) != (e.last_year is None) or (e.first_year or 0) > (e.last_year or 0):
+            raise ValueError(f"catalogue entry {e.name!r} in {path}: give first_year <= last_year, or neither")
         if e.name in entries:
             raise ValueError(f"duplicate catalogue name {e.name!r} in {path}")
         entries[e.name] = e

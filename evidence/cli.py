@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -332,6 +333,10 @@ def _add_scorecard_parser(sub) -> None:
     sp.set_defaults(func=run)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"evidence: warning: {message}", file=sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evidence", description="Build the economic evidence base for a Local "
                                 "Industrial Strategy from official statistics.")
@@ -412,7 +417,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.func(args)
     except EvidenceError as exc:
         print(f"evidence: error: {exc}", file=sys.stderr)
         return 2

@@ -63,6 +63,12 @@ class ChecksumMismatchError(DownloadError):
     """A file's sha256 is not the pinned one."""
 
 
+class CorruptFileError(SourceUnavailableError):
+    """A derived file the toolkit wrote (a cached or snapshot parquet) cannot be read back: truncated or
+    damaged. A cached parse is rebuilt from the raw files with a warning; for a snapshot file the message says
+    what to run."""
+
+
 class SchemaError(EvidenceError, ValueError):
     """An official file's layout is not what the parser expects (missing sheet, renamed column, moved header)."""
 

@@ -231,8 +231,10 @@ class _Kernel:
         from jupyter_client.manager import KernelManager
 
         self.key = _kernel_key(cwd, env)
-        # Unix sockets in a private folder: no TCP port is opened, even on localhost
-        self.folder = tempfile.mkdtemp(prefix="evidence-kernel-")
+        _sweep_kernel_folders()
+        # Unix sockets in a private folder: no TCP port is opened, even on localhost. The name says which
+        # process made it, so that a later build can remove it if that process was killed (SIGKILL).
+        self.folder = tempfile.mkdtemp(prefix=f"{_KERNEL_PREFIX}{_host()}-{os.getpid()}-")
         self.km = KernelManager(kernel_name="python3", transport="ipc",
                                 connection_file=os.path.join(self.folder, "kernel.json"),
                                 ip=os.path.join(self.folder, "ipc"))
@@ -259,6 +261,35 @@ class _Kernel:
         if self.km.has_kernel:
             self.km.shutdown_kernel(now=True)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_KERNEL_PREFIX = "evidence-kernel-"
+_KERNEL_FOLDER = re.compile(r"^evidence-kernel-(?P<host>[a-z0-9-]+)-(?P<pid>\d+)-[A-Za-z0-9_]+$")
+
+
+def _sweep_kernel_folders(root: Path | None = None) -> list[Path]:
+    """Remove the kernel folders (:class:`_Kernel`) that builds killed on this machine left in the temporary
+    folder: only folders of ours (the name's pattern, this host, this user) whose process is gone. Return them.
+    """
+    root = Path(root or tempfile.gettempdir())
+    removed = []
+    try:
+        candidates = list(root.glob(f"{_KERNEL_PREFIX}*"))
+    except OSError:
+        return removed
+    for path in candidates:
+        m = _KERNEL_FOLDER.match(path.name)
+        if not m or m["host"] != _host() or int(m["pid"]) == os.getpid() or _alive(int(m["pid"])):
+            continue
+        try:
+            st = path.lstat()
+        except OSError:
+            continue
+        if path.is_symlink() or not path.is_dir() or st.st_uid != os.getuid():
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(path)
+    return removed
 
 
 _LOCAL = threading.local()  # one kernel per thread: a Dask worker may run several builds at once
@@ -877,10 +908,19 @@ def _log_stem(area: str, vintage: int) -> str:
 def _log_failure(out: Path, area: str, vintage: int, trace: str, summary: str) -> str:
     """Write a failed area's traceback to ``out/logs/<area>-<vintage>.log`` (see :func:`_log_stem`); return the
     summary naming the log."""
-    log = out / "logs" / f"{_log_stem(area, vintage)}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(trace)
-    return f"{summary} (log: {log})"
+    stem = _log_stem(area, vintage)
+    short = f"area-{hashlib.sha1(str(area).encode()).hexdigest()[:10]}-{vintage}"
+    error = None
+    for name in dict.fromkeys((stem, short)):  # the short name if the file system refuses the long one
+        log = out / "logs" / f"{name}.log"
+        try:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(trace, encoding="utf-8")
+            return f"{summary} (log: {log})"
+        except OSError as exc:  # a failure log must never stop the batch or hide the failure it reports
+            error = exc
+    _LOG.warning("could not write the failure log of %s in %s: %s", area, out / "logs", error)
+    return f"{summary} (no log: {out / 'logs'} could not be written: {error.strerror or error})"
 
 
 def _build_one(area: str, vintage: int, out: Path, year: int | None,

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from . import config, provenance
-from .errors import SourceUnavailableError
+from . import catalogue, config, provenance
+from .errors import ChecksumMismatchError, SourceUnavailableError
 from .sources import registry
-from .sources.base import load, raw_paths, write_parquet
+from .sources.base import load, mismatch_message, raw_paths, write_parquet
 
 #: The snapshot must stay small enough to commit.
 SIZE_LIMIT_BYTES = 15 * 1024 * 1024
@@ -45,9 +45,12 @@ def build_snapshot(names: Iterable[str] | None = None, *, dest: Path | None = No
     manifest_path = dest / "MANIFEST.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {"datasets": {}}
     chosen = [registry()[n] for n in names] if names else [d for d in registry().values() if d.snapshot]
-    skipped = []
+    skipped, mismatched = [], {}
     for ds in tqdm(chosen, desc="process", unit="dataset", disable=not progress):
         if raw_paths(ds) is None:
+            for e in ds.entries():
+                if catalogue.status(e) == "checksum mismatch":
+                    mismatched[e.name] = e
             skipped.append(ds.name)
             continue
         df = load(ds, source="raw")
@@ -79,6 +82,10 @@ def build_snapshot(names: Iterable[str] | None = None, *, dest: Path | None = No
     (dest / "MANIFEST.md").write_text(_manifest_markdown(manifest))
     if total > SIZE_LIMIT_BYTES:
         raise ValueError(f"the snapshot is {total / 1e6:.1f} MB, over the {SIZE_LIMIT_BYTES / 2**20:.0f} MB limit")
+    if mismatched:
+        # a file that is there but is not the pinned release is an error, never "missing"
+        raise ChecksumMismatchError("; ".join(mismatch_message(e) for e in mismatched.values())
+                                    + f". Its dataset(s) were not processed: {', '.join(sorted(skipped))}.")
     if skipped and progress:
         print(f"skipped (raw files missing; run `evidence fetch`): {', '.join(sorted(skipped))}")
     return manifest

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .. import catalogue, config, provenance, timing
-from ..errors import InvalidArgumentError, SchemaError, SourceUnavailableError
+from ..errors import ChecksumMismatchError, CorruptFileError, InvalidArgumentError, SchemaError, SourceUnavailableError
 
 #: Columns every tidy frame has. ``additive`` says whether ``value`` may be summed across areas.
 TIDY_COLUMNS = ("area_code", "area_name", "value", "unit", "flag", "additive")
@@ -114,9 +115,16 @@ def write_parquet(df: pd.DataFrame, path: Path, meta: dict, *, compression_level
 
 def read_parquet(path: Path) -> tuple[pd.DataFrame, dict]:
     """Read a parquet written by :func:`write_parquet`; return the frame and its metadata."""
-    table = pq.read_table(path)
-    meta = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
-    df = table.to_pandas()
+    try:
+        table = pq.read_table(path)
+        meta = json.loads((table.schema.metadata or {}).get(_META_KEY, b"{}"))
+        df = table.to_pandas()
+    except (pa.ArrowException, OSError, ValueError) as exc:  # truncated or damaged: say so, as a typed error
+        if isinstance(exc, FileNotFoundError):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise CorruptFileError(f"{path} is corrupt or truncated and cannot be read ({type(exc).__name__}: "
+                               f"{first}).") from exc
     df.attrs = {}
     return df, meta
 
@@ -132,9 +140,36 @@ def raw_paths(ds: Dataset) -> dict[str, Path] | None:
     return out
 
 
+def check_years(df: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
+    """Check that the years parsed are the ones the catalogue pins for the dataset's files.
+
+    The expected span runs from the earliest ``first_year`` to the latest ``last_year`` of the files (see
+    :meth:`evidence.catalogue.Entry.years_for`); the years parsed (the first four digits of the period) must
+    start and end there. A year header moved by one, which would put each year's values under another year,
+    raises ``SchemaError``.
+    """
+    spans = [(e, e.years_for(ds.name)) for e in ds.entries()]
+    spans = [(e, s) for e, s in spans if s is not None]
+    if not spans or ds.period not in df.columns:
+        return df
+    first, last = min(s[0] for _, s in spans), max(s[1] for _, s in spans)
+    years = pd.to_numeric(df[ds.period].astype(str).str.extract(r"^(\d{4})", expand=False), errors="coerce")
+    if years.isna().all():
+        raise SchemaError(f"dataset {ds.name!r}: no year could be read from its {ds.period!r} column.")
+    got = (int(years.min()), int(years.max()))
+    if got != (first, last):
+        files = ", ".join(f"{e.name} ({e.local_path.name}: {s[0]}-{s[1]})" for e, s in spans)
+        raise SchemaError(f"dataset {ds.name!r}: the years parsed run {got[0]}-{got[1]}, but the catalogue pins "
+                          f"{first}-{last} for {files}. The year header has probably moved, which would put each "
+                          "year's values under another year. Check the file's layout; if the publisher really "
+                          "changed the years, update first_year/last_year in evidence/data/catalogue.toml.",
+                          file=spans[0][0].local_path.name if len(spans) == 1 else None)
+    return df
+
+
 def parse_raw(ds: Dataset, paths: dict[str, Path]) -> pd.DataFrame:
-    """Parse and validate a dataset from raw files (no cache)."""
-    df = validate(ds.parse(paths), ds)
+    """Parse and validate a dataset from raw files (no cache), checking its years against the catalogue."""
+    df = check_years(validate(ds.parse(paths), ds), ds)
     df = df.reset_index(drop=True)
     provenance.attach(df, ds.provenance())
     return df
@@ -163,6 +198,39 @@ def _read_once(path: Path, origin: str) -> pd.DataFrame:
     return _READ[key].copy(deep=False)
 
 
+class CacheRebuiltWarning(UserWarning):
+    """A cached parse could not be read back and was rebuilt from the raw files."""
+
+
+class RawFileMismatchWarning(UserWarning):
+    """An official file in data/raw does not match its pinned sha256; the snapshot was used instead."""
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.relative_to(config.CHECKOUT_DIR).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def mismatch_message(e: catalogue.Entry) -> str:
+    """What to say about a raw file whose sha256 is not its pin."""
+    return f"checksum mismatch in {e.local_path}; run `evidence fetch --force {e.name}`"
+
+
+def _check_not_mismatched(ds: Dataset, *, raw_only: bool) -> None:
+    """A raw file that is present but not the pinned one is never passed over in silence: an error when only
+    the raw files will do, else a warning before the snapshot is used."""
+    bad = [e for e in ds.entries() if catalogue.status(e) == "checksum mismatch"]
+    if not bad:
+        return
+    msg = "; ".join(mismatch_message(e) for e in bad)
+    if raw_only:
+        raise ChecksumMismatchError(msg + ".")
+    warnings.warn(f"{msg} (dataset {ds.name!r} is read from the committed snapshot meanwhile).",
+                  RawFileMismatchWarning, stacklevel=3)
+
+
 @timing.phased("data_loading")
 def load(ds: Dataset, *, use_cache: bool = True, source: str = "auto") -> pd.DataFrame:
     """Load a dataset: verified raw files (cached parse) first, then the committed snapshot.
@@ -170,10 +238,17 @@ def load(ds: Dataset, *, use_cache: bool = True, source: str = "auto") -> pd.Dat
     ``source`` may be ``"auto"``, ``"raw"`` (never the snapshot) or ``"snapshot"``.
     """
     paths = raw_paths(ds) if source in ("auto", "raw") else None
+    if paths is None and source in ("auto", "raw"):
+        _check_not_mismatched(ds, raw_only=source == "raw")
     if paths is not None:
         cache = config.cache_dir() / f"{ds.name}-{_cache_key(ds)}.parquet"
         if use_cache and cache.exists():
-            return _read_once(cache, "cache")
+            try:
+                return _read_once(cache, "cache")
+            except CorruptFileError as exc:
+                warnings.warn(f"{exc} It is a cached parse of the official files of {ds.name!r}: rebuilding it "
+                              "from data/raw.", CacheRebuiltWarning, stacklevel=2)
+                cache.unlink(missing_ok=True)
         df = parse_raw(ds, paths)
         if use_cache:
             write_parquet(df, cache, {"dataset": ds.name, "version": ds.version,
@@ -182,7 +257,14 @@ def load(ds: Dataset, *, use_cache: bool = True, source: str = "auto") -> pd.Dat
         return df
     snap = snapshot_path(ds)
     if source in ("auto", "snapshot") and snap.exists():
-        return _read_once(snap, "snapshot")
+        try:
+            return _read_once(snap, "snapshot")
+        except CorruptFileError as exc:
+            files = " ".join(e.name for e in ds.entries())
+            restore = f"restore it with `git checkout -- {_shown(snap)}`, or " if _shown(snap) != str(snap) else ""
+            raise CorruptFileError(
+                f"{exc} It is the snapshot of {ds.name!r}: {restore}rebuild it from the official files with "
+                f"`evidence fetch {files}` then `evidence process {ds.name}`.") from exc.__cause__
     missing = [e.name for e in ds.entries() if catalogue.status(e) != "ok"]
     raise SourceUnavailableError(
         f"Dataset {ds.name!r} needs the official files {', '.join(missing)} in {config.raw_dir()}, and no "

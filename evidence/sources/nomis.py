@@ -52,10 +52,11 @@ import logging
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 import pandas as pd
@@ -94,6 +95,16 @@ _AREA_GROUP_PREFIXES = ("E37", "E47")
 # --------------------------------------------------------------------------------------------------------------
 # Small helpers: base URL, key, redaction, atomic writes
 # --------------------------------------------------------------------------------------------------------------
+
+
+#: The layout of cached answers; a change of it makes new cache keys.
+CACHE_FORMAT = 2
+
+
+def _api_version(root: str) -> str:
+    """``v01`` for ``https://www.nomisweb.co.uk/api/v01``; ``unknown`` for a root without ``/api/<version>``."""
+    m = re.search(r"/api/(v\d+)(?:/|$)", urlsplit(root).path, re.IGNORECASE)
+    return m.group(1).lower() if m else "unknown"
 
 
 def api_base(base: str | None = None) -> str:
@@ -186,17 +197,123 @@ def _pins_file() -> Path:
 # --------------------------------------------------------------------------------------------------------------
 
 
-class _Client:
-    """One session against one API root; the key is added to each request and nowhere else."""
+_RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
-    def __init__(self, base: str | None, api_key: str | None, *, timeout: float, retries: int):
+
+def _env_number(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise NomisError(f"{name}={value!r} is not a number.") from None
+    if number <= 0:
+        raise NomisError(f"{name}={value!r} must be positive.")
+    return number
+
+
+@dataclass(frozen=True)
+class NomisLimits:
+    """What one query may cost: a wait the client accepts, a deadline per request, and a ceiling on its size.
+
+    Attributes
+    ----------
+    retry_after_cap : float
+        The longest ``Retry-After`` (seconds) the client waits before retrying a 429 or 5xx answer; a server
+        asking for longer gets a :class:`~evidence.errors.NomisError` at once (``$NOMIS_RETRY_AFTER_CAP``,
+        default 60).
+    deadline : float or None
+        Seconds one request may take from first try to last byte, retries and waits included
+        (``$NOMIS_DEADLINE``; default: three times the read timeout, at most 600).
+    max_rows : int
+        The most rows a query may have (its ``RECORD_COUNT``; ``$NOMIS_MAX_ROWS``, default 5,000,000).
+    max_bytes : int
+        The most bytes the answers to a query may add up to (``$NOMIS_MAX_BYTES``, default 1 GiB).
+
+    Examples
+    --------
+    >>> NomisLimits(max_rows=1000).max_rows
+    1000
+    """
+
+    retry_after_cap: float = 60.0
+    deadline: float | None = None
+    max_rows: int = 5_000_000
+    max_bytes: int = 1 << 30
+
+    @classmethod
+    def from_env(cls) -> NomisLimits:
+        """The limits set by ``$NOMIS_RETRY_AFTER_CAP``, ``$NOMIS_DEADLINE``, ``$NOMIS_MAX_ROWS`` and
+        ``$NOMIS_MAX_BYTES`` (defaults for those unset)."""
+        d = cls()
+        deadline = os.environ.get("NOMIS_DEADLINE", "").strip()
+        return cls(retry_after_cap=_env_number("NOMIS_RETRY_AFTER_CAP", d.retry_after_cap),
+                   deadline=_env_number("NOMIS_DEADLINE", 1.0) if deadline else None,
+                   max_rows=int(_env_number("NOMIS_MAX_ROWS", d.max_rows)),
+                   max_bytes=int(_env_number("NOMIS_MAX_BYTES", d.max_bytes)))
+
+
+@dataclass
+class _Answer:
+    status_code: int
+    reason: str
+    content: bytes
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (a number of seconds or an HTTP date); None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return float(value)
+    try:
+        from email.utils import parsedate_to_datetime
+
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def _check_scheme(base: str, key: str | None) -> None:
+    """Refuse to send an API key in clear: only over https (or to this machine, which it never leaves)."""
+    if not key:
+        return
+    parts = urlsplit(base)
+    if parts.scheme == "https" or (parts.scheme == "http" and (parts.hostname or "") in _LOOPBACK):
+        return
+    raise NomisError(f"refusing to send the Nomis API key over plain {parts.scheme or 'unknown'}:// to "
+                     f"{parts.hostname or base}: the key would travel in clear. Use an https:// base URL (the "
+                     f"public API is {DEFAULT_BASE}), or unset NOMIS_API_KEY (api_key=) for this server.")
+
+
+class _Client:
+    """One session against one API root; the key is added to each request and nowhere else.
+
+    Every request has an overall deadline (:class:`NomisLimits`), retries connection errors, 429 and 5xx
+    answers itself (waiting ``Retry-After`` up to the cap, else a back-off), and reads the body in pieces as
+    they arrive, so that neither a long ``Retry-After`` nor a server that trickles bytes can hold it longer.
+    """
+
+    def __init__(self, base: str | None, api_key: str | None, *, timeout: float, retries: int,
+                 limits: NomisLimits | None = None):
         from ..fetch import session
 
         _install_log_redaction()
         self.base = api_base(base)
         self.key = _api_key(api_key)
+        _check_scheme(self.base, self.key)
+        self.limits = limits or NomisLimits.from_env()
         self.timeout = (min(10.0, timeout), timeout)
-        self.session = session(retries=retries)
+        self.deadline = self.limits.deadline if self.limits.deadline is not None else min(600.0, 3 * timeout)
+        self.retries = retries
+        self.session = session(retries=0)  # retries are done here, within the deadline
+        self.bytes_read = 0
 
     def __enter__(self) -> _Client:
         return self
@@ -211,31 +328,84 @@ class _Client:
             url += "?" + urlencode(list(params.items()), safe=",*")
         return url
 
-    def get(self, path: str, params: Mapping[str, str] | None = None, *, what: str) -> requests.Response:
+    def _late(self, what: str, shown: str, doing: str) -> NomisError:
+        return NomisError(f"{what}: {shown} did not finish within the {self.deadline:g} s deadline ({doing}). "
+                          "The server is too slow or stalled; try again later, or allow longer with "
+                          "NomisLimits(deadline=...) or NOMIS_DEADLINE.")
+
+    def _body(self, resp: requests.Response, end: float, what: str, shown: str) -> bytes:
+        """The body, read piece by piece as it arrives, against the deadline and the query's byte ceiling."""
+        parts, got = [], 0
+        raw = resp.raw
+        while True:
+            if time.monotonic() > end:
+                raise self._late(what, shown, f"{got:,} bytes of the answer received so far")
+            block = raw.read1(1 << 16) if hasattr(raw, "read1") else raw.read(1 << 16)
+            if not block:
+                return b"".join(parts)
+            got += len(block)
+            self.bytes_read += len(block)
+            if self.bytes_read > self.limits.max_bytes:
+                raise NomisError(f"{what}: the answers to this query exceed the ceiling of "
+                                 f"{self.limits.max_bytes:,} bytes ({shown}). Narrow the query (fewer areas, dates "
+                                 "or codes), or raise NomisLimits(max_bytes=...) or NOMIS_MAX_BYTES.")
+            parts.append(block)
+
+    def get(self, path: str, params: Mapping[str, str] | None = None, *, what: str) -> _Answer:
         shown = self.url(path, params)
         query = dict(params or {})
         if self.key:
             query["uid"] = self.key
         log.debug("Nomis: GET %s", shown)
-        try:
-            resp = self.session.get(f"{self.base}/{path}", params=query, timeout=self.timeout)
-        except requests.RequestException as exc:
-            # ``from None``: the original exception's text holds the full URL, key included.
-            raise NomisError(f"{what}: could not reach Nomis at {shown}: {redact(str(exc), self.key)}. "
-                             "Check the connection (or NOMIS_API_BASE), or use a pinned result.") from None
-        if resp.status_code == 429:
+        end = time.monotonic() + self.deadline
+        attempt = 0
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise self._late(what, shown, f"after {attempt} attempt(s)")
+            try:
+                with self.session.get(f"{self.base}/{path}", params=query, stream=True,
+                                      timeout=(min(self.timeout[0], left), min(self.timeout[1], left))) as resp:
+                    status, reason = resp.status_code, resp.reason or ""
+                    wait = _retry_after(resp.headers.get("Retry-After"))
+                    body = self._body(resp, end, what, shown)
+            except requests.RequestException as exc:
+                if time.monotonic() >= end:
+                    raise self._late(what, shown, f"{type(exc).__name__} on attempt {attempt + 1}") from None
+                if attempt < self.retries:
+                    attempt += 1
+                    time.sleep(min(0.5 * 2 ** (attempt - 1), max(0.0, end - time.monotonic())))
+                    continue
+                # ``from None``: the original exception's text holds the full URL, key included.
+                raise NomisError(f"{what}: could not reach Nomis at {shown}: {redact(str(exc), self.key)}. "
+                                 "Check the connection (or NOMIS_API_BASE), or use a pinned result.") from None
+            if status in _RETRY_STATUS and attempt < self.retries:
+                if wait is not None and wait > self.limits.retry_after_cap:
+                    raise NomisError(f"{what}: {shown} answered HTTP {status} and asked to wait {wait:g} s before "
+                                     f"retrying (Retry-After), longer than the {self.limits.retry_after_cap:g} s "
+                                     "this client waits. Try again later, or allow a longer wait with "
+                                     "NomisLimits(retry_after_cap=...) or NOMIS_RETRY_AFTER_CAP.")
+                wait = 0.5 * 2 ** attempt if wait is None else wait
+                if time.monotonic() + wait > end:
+                    raise self._late(what, shown, f"HTTP {status}, and the {wait:g} s wait before retrying would "
+                                     "pass it")
+                attempt += 1
+                time.sleep(wait)
+                continue
+            break
+        if status == 429:
             raise NomisError(f"{what}: Nomis is rate-limiting requests (HTTP 429 after retries) for {shown}. "
                              "Wait a few minutes and try again; an API key (NOMIS_API_KEY) allows larger pages, "
                              "so fewer calls.")
-        if resp.status_code != 200:
-            raise NomisError(f"{what}: {shown} answered HTTP {resp.status_code} {redact(resp.reason or '', self.key)}"
-                             f"{_snippet(resp.content, self.key)}.")
-        return resp
+        if status != 200:
+            raise NomisError(f"{what}: {shown} answered HTTP {status} {redact(reason, self.key)}"
+                             f"{_snippet(body, self.key)}.")
+        return _Answer(status, reason, body)
 
     def json(self, path: str, params: Mapping[str, str] | None = None, *, what: str) -> dict:
         resp = self.get(path, params, what=what)
         try:
-            data = resp.json()
+            data = json.loads(resp.content)
         except ValueError:
             raise NomisError(f"{what}: {self.url(path, params)} did not answer JSON{_snippet(resp.content, self.key)}."
                              ) from None
@@ -424,6 +594,16 @@ class NomisQuery:
         digest = _sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
         return f"{self.dataset}-{digest[:16]}"
 
+    def cache_key(self, base: str | None = None) -> str:
+        """The name of the query's cache files: ``<dataset>-<hash>`` of the API root (``base``, see
+        :func:`api_base`), its version, the dataset and the full query, so that an answer from one server is
+        never served for a query to another (pins keep :attr:`key` and record their API root)."""
+        root = api_base(base)
+        body = {"api": root, "api_version": _api_version(root), "client": CACHE_FORMAT, "dataset": self.dataset,
+                "params": [list(p) for p in self.params], "lads": list(self.lads), "lad_type": self.lad_type}
+        digest = _sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode())
+        return f"{self.dataset}-{digest[:16]}"
+
     def as_dict(self) -> dict:
         d = {"dataset": self.dataset, "params": dict(self.params)}
         if self.lads:
@@ -552,7 +732,8 @@ def _header(body: bytes) -> bytes:
 
 @dataclass
 class _Fetched:
-    body: bytes
+    part: Path  # the reassembled answer, in a temporary file beside the cache
+    sha256: str
     url: str
     name: str
     last_updated: str | None
@@ -562,7 +743,10 @@ class _Fetched:
     geography_ids: str | None = None
 
 
-def _fetch(q: NomisQuery, client: _Client) -> _Fetched:
+def _fetch(q: NomisQuery, client: _Client, key: str) -> _Fetched:
+    """Ask for every page of a query and append each, as it comes, to a temporary file beside the cache
+    (only one page is held in memory); the caller renames it into the cache. A query larger than
+    ``client.limits`` allows (rows by ``RECORD_COUNT``, or bytes) stops with :class:`NomisError`."""
     info = _dataset_info(client, q.dataset)
     params = dict(q.params)
     geography_ids = None
@@ -578,49 +762,69 @@ def _fetch(q: NomisQuery, client: _Client) -> _Fetched:
     page_size = KEY_ROW_LIMIT if client.key else GUEST_ROW_LIMIT
     path = f"dataset/{q.dataset}.data.csv"
     shown = client.url(path, params)
-    parts: list[bytes] = []
     header = b""
     got, total, pages = 0, None, 0
-    while total is None or got < total:
-        page_params = {**params, "recordlimit": str(page_size), "recordoffset": str(got)}
-        what = f"{q.dataset} page {pages + 1} (rows from {got})"
-        body = client.get(path, page_params, what=what).content
-        pages += 1
-        frame = _read_csv_bytes(body, source=f"{shown} [{what}]")
-        n = len(frame)
-        if total is None:
-            if n == 0:
-                raise NomisError(f"{shown}: Nomis returned no rows. Check the query's codes with "
-                                 f"`evidence nomis describe {q.dataset}`.")
-            if "RECORD_COUNT" not in frame.columns:
-                raise NomisError(f"{shown}: the CSV has no RECORD_COUNT column, so its completeness cannot be "
-                                 "checked.")
-            count = frame["RECORD_COUNT"].iloc[0].strip()
-            if not count.isdigit():
-                raise NomisError(f"{shown}: RECORD_COUNT is {count!r}, not a number of rows.")
-            total = int(count)
-            header = _header(body)
-            if total > page_size:
-                log.info("Nomis: %s has %d rows; fetching them in pages of up to %d%s.", q.dataset, total, page_size,
-                         "" if client.key else " (set NOMIS_API_KEY for pages of 100,000)")
-        elif n == 0:
-            raise NomisError(f"{shown}: truncated: Nomis stopped after {got} of {total} rows (an empty page at "
-                             f"recordoffset={got}).")
-        elif _header(body) != header:
-            raise NomisError(f"{shown}: page {pages} has different columns from page 1.")
-        if "RECORD_OFFSET" in frame.columns:
-            first = frame["RECORD_OFFSET"].iloc[0].strip()
-            if first.isdigit() and int(first) != got:
-                raise NomisError(f"{shown}: page {pages} starts at record {first}, not {got}; pages out of order.")
-        chunk = body.removeprefix(b"\xef\xbb\xbf") if pages == 1 else body.removeprefix(b"\xef\xbb\xbf")[len(header):]
-        if chunk and not chunk.endswith(b"\n"):
-            chunk += b"\n"
-        parts.append(chunk)
-        got += n
-        if got > total:
-            raise NomisError(f"{shown}: received {got} rows but RECORD_COUNT says {total}.")
-    return _Fetched(body=b"".join(parts), url=shown, name=info.name, last_updated=info.last_updated, rows=got,
-                    pages=pages, page_size=page_size, geography_ids=geography_ids)
+    folder = nomis_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, part = tempfile.mkstemp(prefix=f".{key}.", suffix=".part", dir=folder)
+    digest = hashlib.sha256()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while total is None or got < total:
+                page_params = {**params, "recordlimit": str(page_size), "recordoffset": str(got)}
+                what = f"{q.dataset} page {pages + 1} (rows from {got})"
+                body = client.get(path, page_params, what=what).content
+                pages += 1
+                frame = _read_csv_bytes(body, source=f"{shown} [{what}]")
+                n = len(frame)
+                if total is None:
+                    if n == 0:
+                        raise NomisError(f"{shown}: Nomis returned no rows. Check the query's codes with "
+                                         f"`evidence nomis describe {q.dataset}`.")
+                    if "RECORD_COUNT" not in frame.columns:
+                        raise NomisError(f"{shown}: the CSV has no RECORD_COUNT column, so its completeness cannot "
+                                         "be checked.")
+                    count = frame["RECORD_COUNT"].iloc[0].strip()
+                    if not count.isdigit():
+                        raise NomisError(f"{shown}: RECORD_COUNT is {count!r}, not a number of rows.")
+                    total = int(count)
+                    if total > client.limits.max_rows:
+                        raise NomisError(f"{shown}: the query has {total:,} rows (RECORD_COUNT), more than the "
+                                         f"ceiling of {client.limits.max_rows:,} rows per query; nothing was kept. "
+                                         "Narrow the query (fewer areas, dates or codes), or raise "
+                                         "NomisLimits(max_rows=...) or NOMIS_MAX_ROWS.")
+                    header = _header(body)
+                    if total > page_size:
+                        log.info("Nomis: %s has %d rows; fetching them in pages of up to %d%s.", q.dataset, total,
+                                 page_size, "" if client.key else " (set NOMIS_API_KEY for pages of 100,000)")
+                elif n == 0:
+                    raise NomisError(f"{shown}: truncated: Nomis stopped after {got} of {total} rows (an empty page "
+                                     f"at recordoffset={got}).")
+                elif _header(body) != header:
+                    raise NomisError(f"{shown}: page {pages} has different columns from page 1.")
+                if "RECORD_OFFSET" in frame.columns:
+                    first = frame["RECORD_OFFSET"].iloc[0].strip()
+                    if first.isdigit() and int(first) != got:
+                        raise NomisError(f"{shown}: page {pages} starts at record {first}, not {got}; pages out of "
+                                         "order.")
+                chunk = body.removeprefix(b"\xef\xbb\xbf")
+                if pages > 1:
+                    chunk = chunk[len(header):]
+                if chunk and not chunk.endswith(b"\n"):
+                    chunk += b"\n"
+                out.write(chunk)
+                digest.update(chunk)
+                got += n
+                if got > total:
+                    raise NomisError(f"{shown}: received {got} rows but RECORD_COUNT says {total}.")
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        Path(part).unlink(missing_ok=True)
+        raise
+    return _Fetched(part=Path(part), sha256=digest.hexdigest(), url=shown, name=info.name,
+                    last_updated=info.last_updated, rows=got, pages=pages, page_size=page_size,
+                    geography_ids=geography_ids)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -632,8 +836,9 @@ def _cache_paths(key: str) -> tuple[Path, Path]:
     return nomis_dir() / f"{key}.csv", nomis_dir() / f"{key}.json"
 
 
-def _read_cache(q: NomisQuery, max_age: float | dt.timedelta | None) -> tuple[Path, dict] | None:
-    csv_path, meta_path = _cache_paths(q.key)
+def _read_cache(q: NomisQuery, max_age: float | dt.timedelta | None, base: str | None = None
+                ) -> tuple[Path, dict] | None:
+    csv_path, meta_path = _cache_paths(q.cache_key(base))
     if not (csv_path.exists() and meta_path.exists()):
         return None
     try:
@@ -652,14 +857,20 @@ def _read_cache(q: NomisQuery, max_age: float | dt.timedelta | None) -> tuple[Pa
     return csv_path, meta
 
 
-def _write_cache(q: NomisQuery, f: _Fetched) -> tuple[Path, dict]:
-    csv_path, meta_path = _cache_paths(q.key)
-    meta = {"key": q.key, "dataset": q.dataset, "name": f.name, "query": q.as_dict(), "url": f.url,
-            "fetched_at": _now(), "last_updated": f.last_updated, "sha256": _sha256(f.body), "rows": f.rows,
-            "pages": f.pages, "rows_per_call": f.page_size}
+def _write_cache(q: NomisQuery, f: _Fetched, base: str | None = None) -> tuple[Path, dict]:
+    key = q.cache_key(base)
+    csv_path, meta_path = _cache_paths(key)
+    root = api_base(base)
+    meta = {"key": key, "query_key": q.key, "api": root, "api_version": _api_version(root), "dataset": q.dataset,
+            "name": f.name, "query": q.as_dict(), "url": f.url, "fetched_at": _now(), "last_updated": f.last_updated,
+            "sha256": f.sha256, "rows": f.rows, "pages": f.pages, "rows_per_call": f.page_size}
     if f.geography_ids:
         meta["geography_ids"] = f.geography_ids
-    _write_atomic(csv_path, f.body)
+    try:
+        os.replace(f.part, csv_path)
+    except BaseException:
+        f.part.unlink(missing_ok=True)
+        raise
     _write_json(meta_path, meta)
     return csv_path, meta
 
@@ -675,6 +886,7 @@ def _load_pins() -> dict[str, dict]:
 
 
 def _pinned(q: NomisQuery) -> tuple[Path, dict] | None:
+    # a pin is a frozen release, shared and used offline whatever the API root (its entry records the root)
     entry = _load_pins().get(q.key)
     if entry is None:
         return None
@@ -702,17 +914,18 @@ class Pin:
     rows: int
 
 
-def _obtain(q: NomisQuery, *, refresh: bool, max_age, base, api_key, timeout, retries) -> tuple[Path, dict, str]:
+def _obtain(q: NomisQuery, *, refresh: bool, max_age, base, api_key, timeout, retries,
+            limits: NomisLimits | None = None) -> tuple[Path, dict, str]:
     if not refresh:
         pinned = _pinned(q)
         if pinned is not None:
             return pinned[0], pinned[1], "pinned"
-        cached = _read_cache(q, max_age)
+        cached = _read_cache(q, max_age, base)
         if cached is not None:
             return cached[0], cached[1], "cache"
-    with _Client(base, api_key, timeout=timeout, retries=retries) as client:
-        fetched = _fetch(q, client)
-    path, meta = _write_cache(q, fetched)
+    with _Client(base, api_key, timeout=timeout, retries=retries, limits=limits) as client:
+        fetched = _fetch(q, client, q.cache_key(base))
+    path, meta = _write_cache(q, fetched, base)
     return path, meta, "live"
 
 
@@ -790,7 +1003,7 @@ def _provenance(meta: dict, path: Path) -> dict:
 def get(dataset: str, *, geography=None, date=None, measures=None, vintage: int = 2021, lad_on: str = "2023",
         lad_type: str | None = None, refresh: bool = False, max_age: float | dt.timedelta | None = None,
         base: str | None = None, api_key: str | None = None, timeout: float = 120.0, retries: int = 3,
-        **filters) -> pd.DataFrame:
+        limits: NomisLimits | None = None, **filters) -> pd.DataFrame:
     """Query a Nomis dataset and return tidy rows (pinned result, else cache, else the API).
 
     Parameters
@@ -817,7 +1030,11 @@ def get(dataset: str, *, geography=None, date=None, measures=None, vintage: int 
     max_age
         Use a cached (not pinned) result only if it is younger than this (seconds or a timedelta).
     base, api_key
-        API root and key; default ``$NOMIS_API_BASE`` and ``$NOMIS_API_KEY`` (read now, never stored).
+        API root and key; default ``$NOMIS_API_BASE`` and ``$NOMIS_API_KEY`` (read now, never stored). A key is
+        only sent over https (or to this machine): with an ``http://`` root elsewhere the query is refused.
+    limits
+        The longest ``Retry-After`` waited, each request's deadline, and the rows and bytes a query may have
+        (:class:`NomisLimits`; default from the environment, see :meth:`NomisLimits.from_env`).
     **filters
         Other dimensions by name, e.g. ``industry=...``, ``employment_status=4``, ``variable=[18, 45]``.
 
@@ -830,17 +1047,17 @@ def get(dataset: str, *, geography=None, date=None, measures=None, vintage: int 
     q = build_query(dataset, geography=geography, date=date, measures=measures, vintage=vintage, lad_on=lad_on,
                     lad_type=lad_type, filters=filters)
     return _get_query(q, refresh=refresh, max_age=max_age, base=base, api_key=api_key, timeout=timeout,
-                      retries=retries)
+                      retries=retries, limits=limits)
 
 
 def _get_query(q: NomisQuery, *, refresh=False, max_age=None, base=None, api_key=None, timeout=120.0,
-               retries=3) -> pd.DataFrame:
+               retries=3, limits: NomisLimits | None = None) -> pd.DataFrame:
     path, meta, origin = _obtain(q, refresh=refresh, max_age=max_age, base=base, api_key=api_key, timeout=timeout,
-                                 retries=retries)
+                                 retries=retries, limits=limits)
     df = parse_csv(path)
     provenance.attach(df, [_provenance(meta, path)])
     df.attrs["data_origin"] = origin
-    df.attrs["nomis_key"] = q.key
+    df.attrs["nomis_key"] = q.key if origin == "pinned" else q.cache_key(base)
     return df
 
 
@@ -871,7 +1088,8 @@ def _pin_query(q: NomisQuery, *, refresh=False, base=None, api_key=None, timeout
     _write_atomic(dest, data)
     entry = {"key": q.key, "dataset": q.dataset, "name": meta.get("name"), "query": q.as_dict(), "url": meta["url"],
              "file": rel, "sha256": _sha256(data), "last_updated": meta.get("last_updated"),
-             "fetched_at": meta.get("fetched_at"), "pinned_at": _now(), "rows": meta.get("rows")}
+             "fetched_at": meta.get("fetched_at"), "pinned_at": _now(), "rows": meta.get("rows"),
+             "api": api_base(base)}
     pins = _load_pins()
     pins[q.key] = entry
     _write_json(_pins_file(), {"pins": dict(sorted(pins.items()))})
@@ -1155,7 +1373,8 @@ def get_jobs_density(*, geography, years=None, date=None, item=("jobs", "density
 
 __all__ = [
     "DEFAULT_BASE", "GUEST_ROW_LIMIT", "KEY_ROW_LIMIT", "LAD_GEOGRAPHY_TYPES", "MISSING_STATUS", "DatasetInfo",
-    "NomisError", "NomisQuery", "Pin", "api_base", "build_query", "check", "describe", "geography_codes", "get",
+    "NomisError", "NomisLimits", "NomisQuery", "Pin", "api_base", "build_query", "check", "describe",
+    "geography_codes", "get",
     "get_aps", "get_bres", "get_claimant_count", "get_jobs_density", "get_population_by_age", "nomis_dir",
     "parse_csv", "pin", "pins", "redact", "search",
 ]
