@@ -134,7 +134,6 @@ def code_hash() -> str:
     return _sha(*parts)
 
 
-@functools.lru_cache(maxsize=1)
 def data_hash() -> str:
     """sha256 of the data packs are built from: the snapshot manifest, the raw files present (names and
     sizes; each is verified against its catalogue sha256 when read) and the Nomis pins."""
@@ -151,10 +150,11 @@ def data_hash() -> str:
     return _sha(*parts)
 
 
-def pack_key(area: geography.Area, vintage: int) -> str:
-    """The key of an area's pack: data, code and parameters (see the module docstring)."""
+def pack_key(area: geography.Area, vintage: int, *, data: str | None = None, code: str | None = None) -> str:
+    """The key of an area's pack: the sha256 of its data, the code and its parameters (see the module
+    docstring); ``data`` and ``code`` default to :func:`data_hash` and :func:`code_hash`."""
     params = json.dumps({"area": area.code, "type": area.type, "vintage": vintage, "year": None}, sort_keys=True)
-    return _sha(data_hash().encode(), code_hash().encode(), params.encode())
+    return _sha((data or data_hash()).encode(), (code or code_hash()).encode(), params.encode())
 
 
 # ------------------------------------------------------------------------------------------------------ areas
@@ -331,6 +331,7 @@ def _env():
                              trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True)
     env.filters["fmt"] = fmt
+    env.filters["cap"] = lambda text: text[:1].upper() + text[1:]
     return env
 
 
@@ -344,6 +345,24 @@ def _write(path: Path, text: str | bytes, written: list[Path]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
+
+
+def _full_rank(folder: Path, area: geography.Area) -> str | None:
+    """The area's rank on GVA per hour worked among every area of its comparison set, from the pack's
+    ``gva-per-hour-rank`` table (a group's is the rank it would take among the LEPs)."""
+    path = folder / "tables" / "gva-per-hour-rank.parquet"
+    if not path.exists():
+        return None
+    df = pd.read_parquet(path)
+    row = df[df["area_code"] == area.code]
+    if row.empty or pd.isna(row["rank"].iloc[0]):
+        return None
+    r = row.iloc[0]
+    member = bool(r.get("member", True))
+    among = areatypes.get(area.type).rank_among[0] if areatypes.get(area.type).rank_among else area.type
+    return (f"On GVA per hour worked ({int(r['year'])}), {area.name} "
+            f"{'ranks' if member else 'would rank'} {_ordinal(int(r['rank']))} of the {int(r['of'])} "
+            f"{areatypes.get(among).plural} of England.")
 
 
 def _ordinal(n: int) -> str:
@@ -439,6 +458,9 @@ def write_pages(out: Path, sites: list[SiteArea], *, vintage: int) -> list[Path]
                                 f"{'' if r['ind'].prefix else r['ind'].unit + ' '}"
                                 f"{'of GVA ' if r['ind'].key == 'gva' else ''}in {r['year']}, "
                                 f"{r['share']:.1f}% of England's.")
+        full_rank = _full_rank(folder, s.area)
+        if full_rank:
+            findings.append(full_rank)
         stem = next((f[:-5] for f in s.manifest.get("files", []) if f.endswith(".html") and "/" not in f), s.pack)
         files = set(s.manifest.get("files", []))
         pack_links = [("HTML report", f"{stem}.html"), ("Workbook (Excel)", f"{stem}-evidence.xlsx")]
@@ -541,11 +563,12 @@ def build_site(out: Path | str = "site", *, types: Sequence[str] | None = None, 
     if manifest.get("site_version") != SITE_VERSION:
         manifest = {}
     keys = manifest.get("packs", {})
+    hashes = {"data": data_hash(), "code": code_hash()}
     todo, reused, names = [], [], {}
     for a in chosen:
         name = report.pack_name(a, vintage)
         names[(a.type, a.code)] = name
-        key = pack_key(a, vintage)
+        key = pack_key(a, vintage, **hashes)
         if keys.get(name, {}).get("key") == key and (packs_dir / name / "pack.json").exists():
             reused.append(a)
         else:
@@ -558,7 +581,7 @@ def build_site(out: Path | str = "site", *, types: Sequence[str] | None = None, 
     built = [a for a in todo if not failed.get(f"{a.type}:{a.code}")]
     new_keys = {}
     for a in built + reused:
-        new_keys[names[(a.type, a.code)]] = {"key": pack_key(a, vintage), "code": a.code, "type": a.type}
+        new_keys[names[(a.type, a.code)]] = {"key": pack_key(a, vintage, **hashes), "code": a.code, "type": a.type}
     sites = []
     for a in built + reused:
         folder = packs_dir / names[(a.type, a.code)]
@@ -572,7 +595,7 @@ def build_site(out: Path | str = "site", *, types: Sequence[str] | None = None, 
                 shutil.rmtree(p)
     pages = write_pages(out, sites, vintage=vintage)
     manifest = {"site_version": SITE_VERSION, "toolkit_version": __version__, "vintage": vintage,
-                "data": data_hash(), "code": code_hash(), "packs": dict(sorted(new_keys.items()))}
+                **hashes, "packs": dict(sorted(new_keys.items()))}
     _write(manifest_path, json.dumps(manifest, indent=1) + "\n", [])
     return {"built": [a.code for a in built], "reused": [a.code for a in reused], "failed": failed,
             "pages": len(pages), "seconds": time.perf_counter() - start}
