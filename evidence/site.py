@@ -360,9 +360,18 @@ def _full_rank(folder: Path, area: geography.Area) -> str | None:
     r = row.iloc[0]
     member = bool(r.get("member", True))
     among = areatypes.get(area.type).rank_among[0] if areatypes.get(area.type).rank_among else area.type
-    return (f"On GVA per hour worked ({int(r['year'])}), {area.name} "
+    return (f"On GVA per hour worked ({int(r['year'])}), {_in_text(area)} "
             f"{'ranks' if member else 'would rank'} {_ordinal(int(r['rank']))} of the {int(r['of'])} "
             f"{areatypes.get(among).plural} of England.")
+
+
+def _in_text(area: geography.Area) -> str:
+    """The area's name in running text: regions other than London take "the" ("in the North West").
+
+    >>> [_in_text(geography.Area(c, n, "region")) for c, n in (("E12000002", "North West"), ("E12000007", "London"))]
+    ['the North West', 'London']
+    """
+    return f"the {area.name}" if area.type == "region" and area.name != "London" else area.name
 
 
 def _ordinal(n: int) -> str:
@@ -447,17 +456,18 @@ def write_pages(out: Path, sites: list[SiteArea], *, vintage: int) -> list[Path]
                          else 100 * v / e,
                          "rank": f"{_ordinal(r)} of {counts[(t, i.key)]}" if r else "not ranked (no value)"})
         findings = []
+        name = _in_text(s.area)
         for r in rows:
+            key, v = r["ind"].key, fmt(r["value"], r["ind"].key)
             if r["index"] is not None:
                 gap = r["index"] - 100
-                findings.append(f"{r['ind'].label} in {s.area.name} was {fmt(r['value'], r['ind'].key)} in "
-                                f"{r['year']}, {abs(gap):.1f}% {'above' if gap >= 0 else 'below'} England "
-                                f"({fmt(r['england'], r['ind'].key)}).")
+                findings.append(f"{r['ind'].label} in {name} was {v} in {r['year']}, {abs(gap):.1f}% "
+                                f"{'above' if gap >= 0 else 'below'} England ({fmt(r['england'], key)}).")
             elif r["share"] is not None:
-                findings.append(f"{s.area.name} had {fmt(r['value'], r['ind'].key)} "
-                                f"{'' if r['ind'].prefix else r['ind'].unit + ' '}"
-                                f"{'of GVA ' if r['ind'].key == 'gva' else ''}in {r['year']}, "
-                                f"{r['share']:.1f}% of England's.")
+                share = f"{r['share']:.1f}" if r["share"] >= 1 else f"{r['share']:.2f}"
+                what = {"gva": f"GVA in {name} was {v}", "jobs": f"{name[:1].upper() + name[1:]} had {v} filled jobs",
+                        "population": f"The population of {name} was {v}"}[key]
+                findings.append(f"{what} in {r['year']}, {share}% of England's.")
         full_rank = _full_rank(folder, s.area)
         if full_rank:
             findings.append(full_rank)
