@@ -337,6 +337,39 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     print(f"evidence: warning: {message}", file=sys.stderr)
 
 
+def cmd_site(args) -> int:
+    sys.modules.setdefault("rfc3987_syntax", None)  # as in cmd_build
+    from . import site
+
+    if args.port is not None and not args.serve:
+        raise EvidenceError("--port is for --serve")
+    types = [t.strip() for t in args.types.split(",") if t.strip()] if args.types else None
+    result = site.build_site(args.out, types=types, areas=args.areas, vintage=args.vintage, jobs=args.jobs,
+                             progress=not args.quiet)
+    print(f"site written to {args.out}: {result['pages']} pages, {len(result['built'])} pack(s) built, "
+          f"{len(result['reused'])} reused, in {result['seconds']:.1f} s", file=sys.stderr)
+    for a, e in result["failed"].items():
+        print(f"FAILED {a}: {e}", file=sys.stderr)
+    if args.serve:
+        site.serve(args.out, port=args.port or 8000)
+    return 1 if result["failed"] else 0
+
+
+def _add_site_parser(sub) -> None:
+    sp = sub.add_parser("site", help="build a static website of evidence packs (search, area pages, league "
+                        "tables, maps, compare)")
+    sp.add_argument("areas", nargs="*", help="areas to include besides --types (names, codes or type:name)")
+    sp.add_argument("--out", type=Path, default=Path("site"), help="the site's folder (default site/)")
+    sp.add_argument("--vintage", type=_vintage, default=2021, help="LEP vintage: 2017, 2020 or 2021 (default 2021)")
+    sp.add_argument("--types", default=None, help="every area of these types, comma-separated, from "
+                    "lep,ca,region,group,itl3,lad (default: all of them unless areas are given)")
+    sp.add_argument("--jobs", type=int, default=1, help="parallel pack builds (default 1)")
+    sp.add_argument("--quiet", action="store_true", help="no progress bars")
+    sp.add_argument("--serve", action="store_true", help="then serve the site on http://127.0.0.1:PORT/")
+    sp.add_argument("--port", type=int, default=None, help="the port for --serve (default 8000)")
+    sp.set_defaults(func=cmd_site)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="evidence", description="Build the economic evidence base for a Local "
                                 "Industrial Strategy from official statistics.")
@@ -410,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_nomis_parser(sub)
     _add_scenario_parser(sub)
     _add_scorecard_parser(sub)
+    _add_site_parser(sub)
     return p
 
 

@@ -1,0 +1,628 @@
+"""A static website of evidence packs: find any area, compare areas, league tables and maps.
+
+``build_site`` builds the packs a site needs with :func:`evidence.report.build_many` into ``<out>/packs/`` and
+writes the pages around them with Jinja2 (autoescaped):
+
+- ``index.html``: search (typo-tolerant, in the browser), every area by type and a choropleth map of England;
+- ``maps/<type>-<indicator>.html``: the map for one area type and headline indicator (static inline SVG);
+- ``areas/<pack>.html``: an area's headline indicators against England, its rank among its type in the site,
+  links to its pack's files and the areas it overlaps or contains;
+- ``league/<indicator>-<type>.html`` and ``.csv``: a league table per headline indicator and area type;
+- ``compare.html``: 2–4 areas side by side with England (the choice is in the URL: ``compare.html?a=X,Y``);
+- ``about.html``: every data release used (date and sha256) and how to reproduce the site.
+
+Every link is relative, so the site works from ``file://``, from :func:`serve` (127.0.0.1 only) and from any
+static host; the JavaScript (``assets/site.js``) is small, written for the site and needed only for search,
+sorting and compare.
+
+Incremental builds
+------------------
+A pack is rebuilt only when its key changes: the sha256 of the data it is built from (the snapshot's
+``MANIFEST.json``, the raw official files present, the Nomis pins), of the toolkit's code (every file of
+``evidence/`` except this module and its templates, and the source of the theme notebooks) and of its parameters
+(area, type, vintage). Keys are kept in ``<out>/site.json``. A page is written only when its text changes.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import io
+import json
+import math
+import os
+import shutil
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__, areatypes, config, geography, report
+from .errors import EvidenceError
+
+#: Site format version: bump when the pages or the manifest change shape.
+SITE_VERSION = "1"
+#: Area types a site may hold, in the order the home page lists them.
+SITE_TYPES = ("lep", "ca", "region", "group", "itl3", "lad")
+#: Types that can be drawn on the home page's map (from the district boundaries).
+MAP_TYPES = ("lep", "ca", "lad")
+
+TEMPLATES = Path(__file__).with_name("site_templates")
+_SELF = {Path(__file__).name}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    label: str
+    unit: str
+    decimals: int
+    prefix: str = ""
+
+
+#: The headline indicators of ``pack.json``, in the order the site shows them.
+INDICATORS = (
+    Indicator("gva-per-hour", "GVA per hour worked", "£ per hour", 2, "£"),
+    Indicator("gva-per-job", "GVA per filled job", "£ per job", 0, "£"),
+    Indicator("gva-per-head", "GVA per head", "£ per head", 0, "£"),
+    Indicator("gva", "GVA", "£ million", 0, "£"),
+    Indicator("jobs", "Jobs", "jobs", 0),
+    Indicator("population", "Population", "persons", 0),
+)
+_IND = {i.key: i for i in INDICATORS}
+#: The source of each headline indicator, as the packs compute it.
+SOURCES = {
+    "gva-per-hour": "ONS, Subregional productivity (GVA per hour worked)",
+    "gva-per-job": "ONS, Subregional productivity (GVA per filled job)",
+    "gva-per-head": "ONS, Regional GVA (balanced) by local authority; ONS population estimates",
+    "gva": "ONS, Regional GVA (balanced) by local authority",
+    "jobs": "ONS, Subregional productivity (filled jobs)",
+    "population": "ONS, population estimates by local authority",
+}
+
+
+def fmt(value: float | None, indicator: str) -> str:
+    """A headline value as the site prints it; missing values are "n/a", never 0.
+
+    >>> fmt(37.428, "gva-per-hour"), fmt(43074.0, "gva"), fmt(None, "jobs")
+    ('£37.43', '£43,074m', 'n/a')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    ind = _IND[indicator]
+    text = f"{ind.prefix}{value:,.{ind.decimals}f}"
+    return text + "m" if ind.unit == "£ million" else text
+
+
+def rank(values: dict[str, float | None], *, descending: bool = True) -> dict[str, int | None]:
+    """Competition ranks (1 = highest); a missing value gets no rank (None), never the rank of zero.
+
+    >>> rank({"a": 3.0, "b": None, "c": 5.0, "d": 3.0})
+    {'a': 2, 'b': None, 'c': 1, 'd': 2}
+    """
+    present = sorted((v for v in values.values() if v is not None and not math.isnan(v)), reverse=descending)
+    return {k: (None if v is None or math.isnan(v) else 1 + sum(1 for p in present if (p > v if descending else
+                                                                                        p < v)))
+            for k, v in values.items()}
+
+
+# ------------------------------------------------------------------------------------------------------- keys
+def _sha(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(hashlib.sha256(p).digest())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def code_hash() -> str:
+    """sha256 of the toolkit's code as the packs use it: ``evidence/`` (without the site) and the notebooks'
+    source cells (their outputs are the reference area's and change with every re-execution)."""
+    pkg = Path(__file__).parent
+    parts = [__version__.encode()]
+    for p in sorted(pkg.rglob("*")):
+        if p.is_file() and p.suffix not in (".pyc",) and "__pycache__" not in p.parts and p.name not in _SELF \
+                and TEMPLATES not in p.parents:
+            parts += [p.relative_to(pkg).as_posix().encode(), p.read_bytes()]
+    for nb in report.theme_notebooks():
+        cells = json.loads(nb.read_text(encoding="utf-8")).get("cells", [])
+        parts += [nb.name.encode(), json.dumps([(c.get("cell_type"), "".join(c.get("source", ""))) for c in cells])
+                  .encode()]
+    return _sha(*parts)
+
+
+def data_hash() -> str:
+    """sha256 of the data packs are built from: the snapshot manifest, the raw files present (names and
+    sizes; each is verified against its catalogue sha256 when read) and the Nomis pins."""
+    parts = []
+    manifest = config.snapshot_dir() / "MANIFEST.json"
+    parts.append(manifest.read_bytes() if manifest.exists() else b"")
+    raw = config.raw_dir()
+    if raw.is_dir():
+        for p in sorted(raw.rglob("*")):
+            if p.is_file() and "nomis" not in p.relative_to(raw).parts[:1]:
+                parts.append(f"{p.relative_to(raw).as_posix()}:{p.stat().st_size}".encode())
+    pins = raw / "nomis" / "pins.json"
+    parts.append(pins.read_bytes() if pins.exists() else b"")
+    return _sha(*parts)
+
+
+def pack_key(area: geography.Area, vintage: int, *, data: str | None = None, code: str | None = None) -> str:
+    """The key of an area's pack: the sha256 of its data, the code and its parameters (see the module
+    docstring); ``data`` and ``code`` default to :func:`data_hash` and :func:`code_hash`."""
+    params = json.dumps({"area": area.code, "type": area.type, "vintage": vintage, "year": None}, sort_keys=True)
+    return _sha((data or data_hash()).encode(), (code or code_hash()).encode(), params.encode())
+
+
+# ------------------------------------------------------------------------------------------------------ areas
+def site_areas(types: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE) -> list[geography.Area]:
+    """Every area of ``types`` (districts: England's, as ``evidence build --all --type lad``)."""
+    out = []
+    for t in types:
+        if t not in SITE_TYPES:
+            raise EvidenceError(f"a site holds areas of the types {', '.join(SITE_TYPES)}, not {t!r}")
+        if t == "lad":
+            codes = geography.comparison_set("lad", vintage=vintage)
+            names = geography.areas(type="lad").set_index("area_code")["area_name"]
+            out += [geography.Area(c, names.get(c, c), "lad") for c in codes]
+        else:
+            df = geography.areas(type=t, vintage=vintage)
+            out += [geography.Area(c, n, t) for c, n in zip(df.area_code, df.area_name, strict=True)]
+    return out
+
+
+@dataclass
+class SiteArea:
+    area: geography.Area
+    pack: str  # the pack folder's name, also the stem of the area page
+    manifest: dict = field(default_factory=dict)
+    england: dict = field(default_factory=dict)  # indicator -> England's value in the pack's headline table
+
+    @property
+    def headline(self) -> dict:
+        return self.manifest.get("headline", {})
+
+    def value(self, indicator: str) -> float | None:
+        v = self.headline.get(indicator, {}).get("value")
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def _england(folder: Path) -> dict:
+    path = folder / "tables" / "headline.parquet"
+    if not path.exists():
+        return {}
+    df = pd.read_parquet(path)
+    if "England" not in df.columns:
+        return {}
+    return {r["indicator"]: (None if pd.isna(r["England"]) else float(r["England"])) for _, r in df.iterrows()}
+
+
+# --------------------------------------------------------------------------------------------------- overlaps
+@functools.lru_cache(maxsize=4)
+def _lads_of_all(vintage: int) -> dict[tuple[str, str, int | None], frozenset[str]]:
+    """The April-2023 member districts of every listed area (LEPs at 2017 and 2021 and at ``vintage``)."""
+    out = {}
+    for v in sorted({2017, 2021, vintage}):
+        for c in geography.areas(type="lep", vintage=v).area_code:
+            out[("lep", c, v)] = frozenset(geography.lad_codes(c, vintage=v, allow_partial=True))
+    for t in ("ca", "region", "itl3", "group"):
+        for c in geography.areas(type=t, vintage=vintage).area_code:
+            out[(t, c, None)] = frozenset(geography.lad_codes(c, vintage=vintage, allow_partial=True))
+    return out
+
+
+def related(area: geography.Area, vintage: int) -> list[dict]:
+    """The areas ``area`` lies in, overlaps or contains, as ``{"relation", "type", "code", "name", "vintage"}``.
+
+    A district lists its LEPs (2017 and 2021), its combined authority, region, ITL3 area and groupings; any
+    other area lists the districts it contains and the areas of other types sharing a district with it.
+    """
+    allsets = _lads_of_all(vintage)
+    names = {}
+    for v in sorted({2017, 2021, vintage}):
+        names.update({("lep", c, v): n for c, n in geography.areas(type="lep", vintage=v)[["area_code", "area_name"]]
+                      .itertuples(index=False)})
+    for t in ("ca", "region", "itl3", "group"):
+        names.update({(t, c, None): n for c, n in geography.areas(type=t, vintage=vintage)[["area_code", "area_name"]]
+                      .itertuples(index=False)})
+    rows = []
+    if area.type == "lad":
+        mine = {geography.current_code(area.code)}
+        for key, lads in allsets.items():
+            if mine & lads and (key[0] != "lep" or key[2] in (2017, 2021)):
+                rows.append({"relation": "in", "type": key[0], "code": key[1], "name": names[key], "vintage": key[2]})
+        order = {t: i for i, t in enumerate(("lep", "ca", "region", "itl3", "group"))}
+        rows.sort(key=lambda r: (order[r["type"]], r["vintage"] or 0, r["name"]))
+        return rows
+    mine = frozenset(geography.lad_codes(area, vintage=vintage, allow_partial=True))
+    lad_names = geography.areas(type="lad").set_index("area_code")["area_name"]
+    for c in sorted(mine, key=lambda c: lad_names.get(c, c)):
+        rows.append({"relation": "contains", "type": "lad", "code": c, "name": lad_names.get(c, c), "vintage": None})
+    for key, lads in allsets.items():
+        if key[0] == area.type or (key[0] == "lep" and key[2] != vintage) or not (mine & lads):
+            continue
+        relation = "contains" if lads <= mine else ("in" if mine <= lads else "overlaps")
+        rows.append({"relation": relation, "type": key[0], "code": key[1], "name": names[key], "vintage": key[2]})
+    return rows
+
+
+# -------------------------------------------------------------------------------------------------------- map
+_PALETTE = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+_MISSING, _ABSENT = "#d9d9d9", "#f4f4f4"
+
+
+@functools.lru_cache(maxsize=8)
+def _map_shapes(kind: str, vintage: int) -> tuple[tuple[tuple[str, str, str], ...], str, tuple[float, float]]:
+    """``((code, name, svg path), ...)``, England's outline as a path and the (width, height) of the drawing,
+    for the areas of ``kind`` drawn from the district boundaries (dissolved for LEPs and CAs)."""
+    import shapely
+
+    from .sources.boundaries import get_boundaries
+
+    lads = get_boundaries("lad")
+    lads = lads[lads["area_code"].str.startswith("E")]
+    minx, miny, maxx, maxy = lads.total_bounds
+    scale = (maxx - minx) / 560.0
+    tolerance = 600.0 if kind == "lad" else 1500.0
+
+    def path(geom) -> str:
+        geom = shapely.simplify(geom, tolerance, preserve_topology=True)
+        polys = list(geom.geoms) if hasattr(geom, "geoms") else [geom]
+        out = []
+        for poly in polys:
+            if poly.is_empty or poly.geom_type != "Polygon":
+                continue
+            for ring in (poly.exterior, *poly.interiors):
+                pts = [f"{(x - minx) / scale:.1f},{(maxy - y) / scale:.1f}" for x, y in ring.coords[:-1]]
+                if len(pts) >= 3:
+                    out.append("M" + "L".join(pts) + "Z")
+        return "".join(out)
+
+    geoms = dict(zip(lads["area_code"], lads.geometry, strict=True))
+    shapes = []
+    if kind == "lad":
+        for code, name, geom in zip(lads.area_code, lads.area_name, lads.geometry, strict=True):
+            shapes.append((code, name, path(geom)))
+    else:
+        df = geography.areas(type=kind, vintage=vintage)
+        for code, name in zip(df.area_code, df.area_name, strict=True):
+            members = [geoms[c] for c in geography.lad_codes(code, vintage=vintage, allow_partial=True) if c in geoms]
+            if members:
+                shapes.append((code, name, path(shapely.union_all(members))))
+    outline = path(shapely.union_all(list(lads.geometry)))
+    return tuple(shapes), outline, (560.0, round((maxy - miny) / scale, 1))
+
+
+def choropleth(kind: str, indicator: str, areas: dict[str, SiteArea], *, vintage: int, href) -> dict:
+    """The data of a map: shapes with their fill, link and tooltip, and the legend (quintiles of the values
+    present; missing values are grey and say so)."""
+    shapes, outline, (w, h) = _map_shapes(kind, vintage)
+    values = {code: areas[code].value(indicator) for code, _, _ in shapes if code in areas}
+    present = sorted(v for v in values.values() if v is not None)
+    breaks = [present[min(len(present) - 1, int(len(present) * q / 5))] for q in range(1, 5)] if present else []
+    items = []
+    for code, name, d in shapes:
+        if code not in areas:
+            items.append({"d": d, "fill": _ABSENT, "title": f"{name} ({code}): not in this site", "href": None})
+            continue
+        v = values[code]
+        fill = _MISSING if v is None else _PALETTE[sum(1 for b in breaks if v > b)] if len(present) > 1 else _PALETTE[3]
+        items.append({"d": d, "fill": fill, "href": href(areas[code]), "code": code,
+                      "title": f"{name}: {_IND[indicator].label} {fmt(v, indicator)}"
+                               + (f" ({areas[code].headline.get(indicator, {}).get('year')})" if v is not None
+                                  else " (no data)")})
+    lo = [present[0], *breaks] if present else []
+    hi = [*breaks, present[-1]] if present else []
+    legend = [{"fill": _PALETTE[i], "text": f"{fmt(lo[i], indicator)} – {fmt(hi[i], indicator)}"}
+              for i in range(len(lo))] if len(present) > 1 else \
+        ([{"fill": _PALETTE[3], "text": fmt(present[0], indicator)}] if present else [])
+    legend += [{"fill": _MISSING, "text": "no data"}, {"fill": _ABSENT, "text": "not in this site"}]
+    return {"shapes": items, "outline": outline, "width": w, "height": h, "legend": legend}
+
+
+# ------------------------------------------------------------------------------------------------------ pages
+def _env():
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True)
+    env.filters["fmt"] = fmt
+    env.filters["cap"] = lambda text: text[:1].upper() + text[1:]
+    return env
+
+
+def _write(path: Path, text: str | bytes, written: list[Path]) -> None:
+    """Write a page only when it changes (an unchanged site keeps its files, times and all)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    written.append(path)
+    if path.exists() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _full_rank(folder: Path, area: geography.Area) -> str | None:
+    """The area's rank on GVA per hour worked among every area of its comparison set, from the pack's
+    ``gva-per-hour-rank`` table (a group's is the rank it would take among the LEPs)."""
+    path = folder / "tables" / "gva-per-hour-rank.parquet"
+    if not path.exists():
+        return None
+    df = pd.read_parquet(path)
+    row = df[df["area_code"] == area.code]
+    if row.empty or pd.isna(row["rank"].iloc[0]):
+        return None
+    r = row.iloc[0]
+    member = bool(r.get("member", True))
+    among = areatypes.get(area.type).rank_among[0] if areatypes.get(area.type).rank_among else area.type
+    return (f"On GVA per hour worked ({int(r['year'])}), {_in_text(area)} "
+            f"{'ranks' if member else 'would rank'} {_ordinal(int(r['rank']))} of the {int(r['of'])} "
+            f"{areatypes.get(among).plural} of England.")
+
+
+def _in_text(area: geography.Area) -> str:
+    """The area's name in running text: regions other than London take "the" ("in the North West").
+
+    >>> [_in_text(geography.Area(c, n, "region")) for c, n in (("E12000002", "North West"), ("E12000007", "London"))]
+    ['the North West', 'London']
+    """
+    return f"the {area.name}" if area.type == "region" and area.name != "London" else area.name
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _csv(rows: Iterable[Sequence]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    for r in rows:
+        w.writerow(r)
+    return buf.getvalue()
+
+
+def write_pages(out: Path, sites: list[SiteArea], *, vintage: int) -> list[Path]:
+    """Write every page of the site for the packs in ``out/packs`` and delete pages no longer part of it;
+    return the pages written."""
+    env = _env()
+    written: list[Path] = []
+    by_type: dict[str, list[SiteArea]] = {}
+    for s in sorted(sites, key=lambda s: s.area.name.lower()):
+        by_type.setdefault(s.area.type, []).append(s)
+    types = [t for t in SITE_TYPES if t in by_type]
+    type_info = {t: areatypes.get(t) for t in types}
+    by_code = {(s.area.type, s.area.code): s for s in sites}
+    england = next((s.england for s in sites if s.england), {})
+
+    ranks = {(t, i.key): rank({s.area.code: s.value(i.key) for s in by_type[t]}) for t in types for i in INDICATORS}
+    counts = {(t, i.key): sum(1 for s in by_type[t] if s.value(i.key) is not None) for t in types for i in INDICATORS}
+
+    def page(name: str, template: str, depth: int, **ctx) -> None:
+        root = "../" * depth
+        html = env.get_template(template).render(root=root, types=types, type_info=type_info, indicators=INDICATORS,
+                                                 vintage=vintage, version=__version__, **ctx)
+        _write(out / name, html, written)
+
+    # search index and compare data: one script, readable from file:// (no fetch)
+    index = [{"n": s.area.name, "c": s.area.code, "t": s.area.type, "l": type_info[s.area.type].label,
+              "u": f"areas/{s.pack}.html",
+              "v": {i.key: s.value(i.key) for i in INDICATORS},
+              "y": {i.key: s.headline.get(i.key, {}).get("year") for i in INDICATORS}} for s in sites]
+    data = {"areas": index, "england": {i.key: england.get(i.key) for i in INDICATORS},
+            "indicators": [{"k": i.key, "l": i.label, "d": i.decimals, "p": i.prefix,
+                            "m": i.unit == "£ million"} for i in INDICATORS]}
+    _write(out / "assets" / "data.js", "window.SITE = " + json.dumps(data, ensure_ascii=False,
+                                                                     sort_keys=True) + ";\n", written)
+    for asset in ("site.js", "site.css"):
+        _write(out / "assets" / asset, (TEMPLATES / asset).read_bytes(), written)
+
+    map_types = [t for t in MAP_TYPES if t in by_type]
+    maps = {}
+    for t in map_types:
+        codes = {s.area.code: s for s in by_type[t]}
+        for i in INDICATORS:
+            maps[(t, i.key)] = choropleth(t, i.key, codes, vintage=vintage, href=lambda s: f"../areas/{s.pack}.html")
+            page(f"maps/{t}-{i.key}.html", "map.html", 1, kind=t, indicator=i, map=maps[(t, i.key)],
+                 map_types=map_types)
+    home_map = None
+    if map_types:
+        t = map_types[0]
+        home_map = choropleth(t, INDICATORS[0].key, {s.area.code: s for s in by_type[t]}, vintage=vintage,
+                              href=lambda s: f"areas/{s.pack}.html")
+    page("index.html", "index.html", 0, by_type=by_type, home_map=home_map, map_types=map_types,
+         home_kind=map_types[0] if map_types else None)
+
+    def link(kind: str, code: str) -> str | None:
+        s = by_code.get((kind, code))
+        return f"{s.pack}.html" if s else None
+
+    for s in sites:
+        folder = out / "packs" / s.pack
+        t = s.area.type
+        rows = []
+        for i in INDICATORS:
+            v, e = s.value(i.key), s.england.get(i.key)
+            r = ranks[(t, i.key)].get(s.area.code)
+            rows.append({"ind": i, "value": v, "year": s.headline.get(i.key, {}).get("year"), "england": e,
+                         "index": None if v is None or not e or i.key in ("gva", "jobs", "population")
+                         else 100 * v / e,
+                         "share": None if v is None or not e or i.key not in ("gva", "jobs", "population")
+                         else 100 * v / e,
+                         "rank": f"{_ordinal(r)} of {counts[(t, i.key)]}" if r else "not ranked (no value)"})
+        findings = []
+        name = _in_text(s.area)
+        for r in rows:
+            key, v = r["ind"].key, fmt(r["value"], r["ind"].key)
+            if r["index"] is not None:
+                gap = r["index"] - 100
+                findings.append(f"{r['ind'].label} in {name} was {v} in {r['year']}, {abs(gap):.1f}% "
+                                f"{'above' if gap >= 0 else 'below'} England ({fmt(r['england'], key)}).")
+            elif r["share"] is not None:
+                share = f"{r['share']:.1f}" if r["share"] >= 1 else f"{r['share']:.2f}"
+                what = {"gva": f"GVA in {name} was {v}", "jobs": f"{name[:1].upper() + name[1:]} had {v} filled jobs",
+                        "population": f"The population of {name} was {v}"}[key]
+                findings.append(f"{what} in {r['year']}, {share}% of England's.")
+        full_rank = _full_rank(folder, s.area)
+        if full_rank:
+            findings.append(full_rank)
+        stem = next((f[:-5] for f in s.manifest.get("files", []) if f.endswith(".html") and "/" not in f), s.pack)
+        files = set(s.manifest.get("files", []))
+        pack_links = [("HTML report", f"{stem}.html"), ("Workbook (Excel)", f"{stem}-evidence.xlsx")]
+        pack_links += [("PDF", f) for f in sorted(files) if f.endswith(".pdf")]
+        pack_links += [("pack.json", "pack.json")]
+        pack_links = [(label, f) for label, f in pack_links if f == "pack.json" or f in files]
+        tables = []
+        for t_ in s.manifest.get("tables", []):
+            pq = f"tables/{t_['key']}.parquet"
+            if pq in files:
+                df = pd.read_parquet(folder / pq)
+                _write(out / "csv" / s.pack / f"{t_['key']}.csv", df.to_csv(index=False, lineterminator="\n"),
+                       written)
+                tables.append({"title": t_.get("title") or t_["key"], "csv": f"../csv/{s.pack}/{t_['key']}.csv",
+                               "parquet": f"../packs/{s.pack}/{pq}"})
+        notebooks = [f for f in sorted(files) if f.startswith("notebooks/")]
+        rel = []
+        for r in related(s.area, vintage):
+            target = link(r["type"], r["code"]) if (r["type"] != "lep" or r["vintage"] in (None, vintage)) else None
+            rel.append({**r, "label": type_info[r["type"]].label if r["type"] in type_info
+                        else areatypes.get(r["type"]).label, "href": target})
+        page(f"areas/{s.pack}.html", "area.html", 1, s=s, rows=rows, findings=findings, pack_links=pack_links,
+             tables=tables, notebooks=notebooks, related=rel, england_available=bool(s.england),
+             caveats=s.manifest.get("caveats", []), type_label=type_info[t].label)
+
+    for t in types:
+        for i in INDICATORS:
+            rk = ranks[(t, i.key)]
+            rows = sorted(by_type[t], key=lambda s: (rk[s.area.code] is None, rk[s.area.code] or 0, s.area.name))
+            table = [{"s": s, "value": s.value(i.key), "rank": rk[s.area.code],
+                      "year": s.headline.get(i.key, {}).get("year")} for s in rows]
+            name = f"league/{i.key}-{t}"
+            _write(out / f"{name}.csv", _csv([["rank", "area_code", "area_name", "area_type", "year", "value", "unit",
+                                               "source"]] +
+                                             [[r["rank"] or "", r["s"].area.code, r["s"].area.name, t, r["year"] or "",
+                                               "" if r["value"] is None else repr(r["value"]), i.unit, SOURCES[i.key]]
+                                              for r in table]), written)
+            page(f"{name}.html", "league.html", 1, kind=t, indicator=i, table=table, source=SOURCES[i.key],
+                 csv=f"{i.key}-{t}.csv", england=england.get(i.key))
+    page("league/index.html", "league_index.html", 1, counts=counts, by_type=by_type)
+    page("compare.html", "compare.html", 0, by_type=by_type)
+
+    releases = {}
+    for s in sites:
+        for src in s.manifest.get("sources", []):
+            key = (src.get("sha256") or "", src.get("title") or "")
+            releases.setdefault(key, {**src, "areas": 0})["areas"] += 1
+    page("about.html", "about.html", 0, releases=sorted(releases.values(), key=lambda r: (r.get("publisher") or "",
+                                                                                        r.get("title") or "")),
+         n_areas=len(sites))
+
+    # pages of areas no longer in the site
+    keep = {p.resolve() for p in written}
+    for sub in ("areas", "league", "maps", "csv"):
+        for p in (out / sub).rglob("*") if (out / sub).is_dir() else ():
+            if p.is_file() and p.resolve() not in keep:
+                p.unlink()
+    return [p for p in written if p.suffix == ".html"]
+
+
+# ------------------------------------------------------------------------------------------------------ build
+def build_site(out: Path | str = "site", *, types: Sequence[str] | None = None, areas: Sequence[str] = (),
+               vintage: int = geography.DEFAULT_VINTAGE, jobs: int = 1, progress: bool = True) -> dict:
+    """Build the packs a site needs (reusing current ones) and write its pages.
+
+    Parameters
+    ----------
+    out : Path
+        The site's folder; packs go in ``out/packs/``.
+    types : sequence of str, optional
+        Every area of these types (default: all of :data:`SITE_TYPES` unless ``areas`` is given).
+    areas : sequence of str
+        Areas to include as well (names, codes, or ``type:name``).
+    vintage : int
+        The LEP vintage.
+    jobs : int
+        Parallel pack builds.
+
+    Returns
+    -------
+    dict
+        ``{"built": [...], "reused": [...], "failed": {...}, "pages": n, "seconds": s}``.
+    """
+    start = time.perf_counter()
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise EvidenceError(f"--out {out} is a file, not a folder")
+    chosen = list(site_areas(types, vintage=vintage)) if types else []
+    if not types and not areas:
+        chosen = site_areas(SITE_TYPES, vintage=vintage)
+    for a in areas:
+        chosen.append(geography.resolve(a, vintage=vintage))
+    chosen = list({(a.type, a.code): a for a in chosen}.values())
+    packs_dir = out / "packs"
+    manifest_path = out / "site.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    if manifest.get("site_version") != SITE_VERSION:
+        manifest = {}
+    keys = manifest.get("packs", {})
+    hashes = {"data": data_hash(), "code": code_hash()}
+    todo, reused, names = [], [], {}
+    for a in chosen:
+        name = report.pack_name(a, vintage)
+        names[(a.type, a.code)] = name
+        key = pack_key(a, vintage, **hashes)
+        if keys.get(name, {}).get("key") == key and (packs_dir / name / "pack.json").exists():
+            reused.append(a)
+        else:
+            todo.append(a)
+    failed = {}
+    if todo:
+        results = report.build_many([f"{a.type}:{a.code}" for a in todo], vintage=vintage, out=packs_dir, jobs=jobs,
+                                    progress=progress)
+        failed = {k: v for k, v in results.items() if v}
+    built = [a for a in todo if not failed.get(f"{a.type}:{a.code}")]
+    new_keys = {}
+    for a in built + reused:
+        new_keys[names[(a.type, a.code)]] = {"key": pack_key(a, vintage, **hashes), "code": a.code, "type": a.type}
+    sites = []
+    for a in built + reused:
+        folder = packs_dir / names[(a.type, a.code)]
+        pack = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
+        sites.append(SiteArea(a, folder.name, pack, _england(folder)))
+    # packs of areas no longer in the site
+    if packs_dir.is_dir():
+        for p in packs_dir.iterdir():
+            if p.is_dir() and not p.name.startswith(".") and p.name != "logs" and p.name not in new_keys \
+                    and (p / "pack.json").exists():
+                shutil.rmtree(p)
+    pages = write_pages(out, sites, vintage=vintage)
+    manifest = {"site_version": SITE_VERSION, "toolkit_version": __version__, "vintage": vintage,
+                **hashes, "packs": dict(sorted(new_keys.items()))}
+    _write(manifest_path, json.dumps(manifest, indent=1) + "\n", [])
+    return {"built": [a.code for a in built], "reused": [a.code for a in reused], "failed": failed,
+            "pages": len(pages), "seconds": time.perf_counter() - start}
+
+
+def serve(folder: Path | str, *, port: int = 8000) -> None:
+    """Serve ``folder`` on http://127.0.0.1:PORT/ (never on other interfaces) until interrupted."""
+    import http.server
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+        print(f"serving {folder} on http://127.0.0.1:{httpd.server_address[1]}/ (Ctrl-C to stop)")
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+__all__ = ["INDICATORS", "SITE_TYPES", "build_site", "choropleth", "code_hash", "data_hash", "fmt", "pack_key",
+           "rank", "related", "serve", "site_areas", "write_pages"]

@@ -1,0 +1,271 @@
+"""The static site (``evidence site``): pages over a small site of real packs, links, and a real browser."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import html.parser
+import http.server
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from evidence import geography, site
+
+SMALL = ["lep:Lancashire", "lep:Greater Manchester", "ca:Greater Manchester", "lad:Blackpool", "region:North West",
+         "Oxford–Cambridge Arc"]
+
+
+@pytest.fixture(scope="module")
+def small_site(tmp_path_factory) -> tuple[Path, dict, dict]:
+    """The small site built once for the module (six packs, one process), then rebuilt with no change."""
+    out = tmp_path_factory.mktemp("site") / "site"
+    first = site.build_site(out, areas=SMALL, jobs=1, progress=False)
+    start = time.perf_counter()
+    second = site.build_site(out, areas=SMALL, jobs=1, progress=False)
+    second["wall"] = time.perf_counter() - start
+    return out, first, second
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[tuple[str, str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for attr in ("href", "src"):
+            if a.get(attr) is not None:
+                self.links.append((tag, a[attr], a))
+
+
+def _links(page: Path) -> list[tuple[str, str, dict]]:
+    p = _Links()
+    p.feed(page.read_text(encoding="utf-8"))
+    return p.links
+
+
+# ----------------------------------------------------------------------------------------------- pure helpers
+def test_rank_leaves_missing_values_unranked():
+    # by hand: 5.0 first, the two 3.0 share second, 1.0 fourth; None is not ranked (never as a zero would be)
+    assert site.rank({"a": 3.0, "b": None, "c": 5.0, "d": 3.0, "e": 1.0}) == {"a": 2, "b": None, "c": 1, "d": 2,
+                                                                             "e": 4}
+    assert site.fmt(None, "gva-per-hour") == "n/a" and site.fmt(float("nan"), "jobs") == "n/a"
+
+
+def test_pack_key_changes_with_data_code_and_parameters():
+    a = geography.resolve("Lancashire")
+    base = site.pack_key(a, 2021, data="d1", code="c1")
+    assert base == site.pack_key(a, 2021, data="d1", code="c1")
+    assert len({base, site.pack_key(a, 2017, data="d1", code="c1"), site.pack_key(a, 2021, data="d2", code="c1"),
+                site.pack_key(a, 2021, data="d1", code="c2"),
+                site.pack_key(geography.resolve("lad:Blackpool"), 2021, data="d1", code="c1")}) == 5
+
+
+def test_names_are_escaped_and_missing_values_shown_as_such(tmp_path):
+    """Hand-written packs (no build): a name with markup is escaped everywhere; a missing value is n/a, unranked."""
+    odd = site.SiteArea(geography.Area("E06000009", '<script>alert("x")</script> & Co', "lad"), "odd",
+                        {"headline": {"gva-per-hour": {"year": 2023, "value": None, "unit": "£ per hour"}}})
+    other = site.SiteArea(geography.Area("E06000008", "Blackburn with Darwen", "lad"), "bwd",
+                          {"headline": {"gva-per-hour": {"year": 2023, "value": 33.5, "unit": "£ per hour"}}})
+    site.write_pages(tmp_path, [odd, other], vintage=2021)
+    for page in tmp_path.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<script>alert" not in text, page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in (tmp_path / "index.html").read_text()
+    league = (tmp_path / "league" / "gva-per-hour-lad.html").read_text()
+    assert "n/a" in league and "£33.50" in league
+    with open(tmp_path / "league" / "gva-per-hour-lad.csv", newline="", encoding="utf-8") as f:
+        rows = {r["area_code"]: r for r in csv.DictReader(f)}
+    assert rows["E06000008"]["rank"] == "1" and rows["E06000008"]["value"] == "33.5"
+    assert rows["E06000009"]["rank"] == "" and rows["E06000009"]["value"] == ""  # not 0, not ranked
+    assert "not ranked (no value)" in (tmp_path / "areas" / "odd.html").read_text()
+
+
+# ---------------------------------------------------------------------------------------------- the small site
+def test_small_site_pages(small_site):
+    out, first, second = small_site
+    assert not first["failed"] and len(first["built"]) == 6
+    assert second["built"] == [] and len(second["reused"]) == 6 and second["wall"] < 60
+    areas = sorted(p.name for p in (out / "areas").glob("*.html"))
+    assert areas == ["blackpool-lad.html", "greater-manchester-ca.html", "greater-manchester.html", "lancashire.html",
+                     "north-west.html", "oxford-cambridge-arc.html"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for a in areas:
+        assert f'href="areas/{a}"' in index
+    assert "<svg" in index and 'data-code="E37000019"' in index  # the LEP map, Lancashire a link
+    for name in ("index", "compare", "about", "league/index", "league/gva-per-hour-lep", "maps/lad-jobs"):
+        assert (out / f"{name}.html").exists()
+
+
+def test_area_page_against_england_and_pack_links(small_site):
+    out, _, _ = small_site
+    import json
+
+    pack = json.loads((out / "packs" / "blackpool-lad" / "pack.json").read_text())
+    page = (out / "areas" / "blackpool-lad.html").read_text(encoding="utf-8")
+    v = pack["headline"]["gva-per-hour"]["value"]
+    assert site.fmt(v, "gva-per-hour") in page  # the value of pack.json, as printed
+    assert "England" in page and "Key findings" in page
+    for f in ("blackpool-lad.html", "blackpool-lad-evidence.xlsx", "pack.json", "notebooks/01-overview.ipynb"):
+        assert f'href="../packs/blackpool-lad/{f}"' in page
+    assert 'href="../csv/blackpool-lad/headline.csv"' in page
+    # a district lists its LEPs at 2017 and 2021 (Lancashire both times) and its region
+    assert "LEP (2017)" in page and "LEP (2021)" in page and page.count(">Lancashire<") == 2
+    assert '<a href="north-west.html">North West</a>' in page
+    gm = (out / "areas" / "greater-manchester-ca.html").read_text(encoding="utf-8")
+    assert "Manchester" in gm and "contains" in gm
+
+
+def test_about_lists_every_release_with_sha256(small_site):
+    out, _, _ = small_site
+    import json
+
+    about = (out / "about.html").read_text(encoding="utf-8")
+    for pack in (out / "packs").glob("*/pack.json"):
+        for src in json.loads(pack.read_text())["sources"]:
+            if src.get("sha256"):
+                assert src["sha256"] in about
+    assert "evidence site --out site/" in about
+
+
+def test_link_checker_finds_no_broken_link_or_missing_image(small_site):
+    out, _, _ = small_site
+    pages = [p for p in out.rglob("*.html") if "packs" not in p.relative_to(out).parts]
+    assert len(pages) > 50
+    broken = []
+    for page in pages:
+        for tag, url, attrs in _links(page):
+            parts = urlsplit(url)
+            if parts.scheme in ("http", "https"):
+                # only the sources' own pages on About, never a resource the page loads
+                assert tag == "a" and attrs.get("rel") == "external", (page, url)
+                continue
+            if parts.scheme == "data" or (not parts.path and parts.fragment):
+                continue
+            assert not parts.scheme and not parts.path.startswith("/"), (page, url)  # relative links only
+            target = (page.parent / unquote(parts.path)).resolve()
+            if not target.is_file():
+                broken.append((page.relative_to(out).as_posix(), url))
+    assert broken == []
+
+
+# -------------------------------------------------------------------------------------------------- a browser
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+browser = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER) and not os.environ.get("CI"),
+                             reason="Chromium and chromedriver are not installed (Debian chromium, chromium-driver)")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(small_site):
+    out = small_site[0]
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(out)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    assert CHROMIUM and CHROMEDRIVER, "CI must install chromium and chromium-driver"
+    os.environ.setdefault("SE_OFFLINE", "true")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    profile = tmp_path_factory.mktemp("profile")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-default-apps", "--disable-extensions", f"--user-data-dir={profile}",
+                "--window-size=1280,1600"):
+        opts.add_argument(arg)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    yield d
+    d.quit()
+
+
+def _errors(driver) -> list:
+    return [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def _results(driver, query: str) -> list[str]:
+    box = driver.find_element("id", "q")
+    box.clear()
+    box.send_keys(query)
+    return [li.text for li in driver.find_elements("css selector", "#results li.result")]
+
+
+@browser
+def test_search_in_browser(served, driver):
+    driver.get(served + "index.html")
+    found = _results(driver, "Greater Manchester")
+    assert len(found) == 2, found
+    assert any("combined authority" in r for r in found) and any("LEP" in r for r in found)
+    assert any(r.startswith("Blackpool") for r in _results(driver, "Blackpol"))
+    assert any(r.startswith("Lancashire") for r in _results(driver, "E37000019"))
+    assert _errors(driver) == []
+
+
+@browser
+def test_map_click_opens_area_page(served, driver):
+    driver.get(served + "index.html")
+    driver.find_element("css selector", 'a.area[data-code="E37000019"] path').click()
+    assert driver.current_url.endswith("areas/lancashire.html")
+    assert driver.find_element("tag name", "h1").text == "Lancashire"
+    assert _errors(driver) == []
+
+
+@browser
+def test_league_table_sorts(served, driver):
+    driver.get(served + "league/gva-per-hour-lep.html")
+
+    def names():
+        return [r.find_elements("tag name", "td")[1].text
+                for r in driver.find_elements("css selector", "#league tbody tr")]
+
+    def values():
+        return [float(r.find_elements("tag name", "td")[4].get_attribute("data-v"))
+                for r in driver.find_elements("css selector", "#league tbody tr")]
+
+    assert sorted(names()) == ["Greater Manchester", "Lancashire"]
+    value_head = driver.find_elements("css selector", "#league thead th")[4]
+    value_head.click()
+    assert values() == sorted(values())
+    value_head.click()
+    assert values() == sorted(values(), reverse=True)
+    driver.find_elements("css selector", "#league thead th")[1].click()
+    assert names() == ["Greater Manchester", "Lancashire"]
+    assert _errors(driver) == []
+
+
+@browser
+def test_compare_link_shows_the_chosen_areas(served, driver):
+    driver.get(served + "compare.html?a=lep:E37000019,ca:E47000001,lad:E06000009")
+    heads = [th.text for th in driver.find_elements("css selector", "#compare-table thead th")]
+    assert heads[0] == "Indicator" and heads[-1] == "England"
+    assert heads[1:4] == ["Lancashire (LEP)", "Greater Manchester (combined authority)", "Blackpool (district)"]
+    rows = driver.find_elements("css selector", "#compare-table tbody tr")
+    assert len(rows) == len(site.INDICATORS)
+    shot = Path(os.environ.get("SITE_SCREENSHOTS", "")) if os.environ.get("SITE_SCREENSHOTS") else None
+    if shot:
+        driver.save_screenshot(str(shot / "site-compare.png"))
+        for name, url in (("site-home", "index.html"), ("site-area", "areas/blackpool-lad.html"),
+                          ("site-league", "league/gva-per-hour-lep.html")):
+            driver.get(served + url)
+            driver.save_screenshot(str(shot / f"{name}.png"))
+    assert _errors(driver) == []
