@@ -100,7 +100,8 @@ def gap_title(df: pd.DataFrame, ctx, *, what: str, against: str = "UKX") -> str:
     year = int(max(years))
     latest = have[have["year"] == year].drop_duplicates("area_code").set_index("area_code")["value"]
     label = "the UK" if against == "UKX" else "England"
-    if against not in latest or ctx.area.code not in latest or pd.isna(latest[ctx.area.code]):
+    if against == ctx.area.code or against not in latest or ctx.area.code not in latest \
+            or pd.isna(latest[ctx.area.code]):
         return f"{what} in {ctx.area.name}, {year}"
     if "unit" in df and df["unit"].astype(str).str.startswith("%").any():
         # a gap between two rates is a difference in percentage points, not a % of a %
