@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from evidence.errors import InvalidArgumentError, UnknownAreaError, UnknownDatasetError
+from evidence.indicators import area as area_ind
 from evidence.indicators import comparators as C
 
 LLEP = "Leicester and Leicestershire"
@@ -132,6 +133,7 @@ def test_rank_structure_indicator(raw_data_dir):
     assert llep["value"] == pytest.approx(100 * 4359 / 29968, rel=1e-9)
     # by hand: the LEPs with a higher manufacturing share than 14.55% ...
     assert llep["rank"] == 1 + int((ranked["value"] > 100 * 4359 / 29968).sum())
+    assert C.rank("gva-per-hour", year=2022).equals(area_ind.rank_among("gva-per-hour", year=2022))
     with pytest.raises(UnknownDatasetError, match="kibs-share"):
         C.rank("kibs", year=2022)
 
