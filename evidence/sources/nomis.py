@@ -11,9 +11,12 @@ loader (it defines no ``DATASETS``): it answers a query from, in order,
    entry is older than ``max_age``;
 3. the **API**, paging past the row cap, and then writes the cache.
 
-``<key>`` is ``<dataset>-<hash>``, the hash of the normalised query: parameter names lower-cased and sorted,
-values stripped, and the API key, ``recordoffset`` and ``recordlimit`` left out, so the same query always maps
-to the same file whoever runs it. Files are written atomically (temporary file, then rename).
+``<key>`` is ``<dataset>-<hash>``, the hash of the API root and its version (``v01``), the dataset and the
+normalised query: parameter names lower-cased and sorted, values stripped, and the API key, ``recordoffset`` and
+``recordlimit`` left out, so the same query to the same API always maps to the same file whoever runs it, and
+an answer from one server is never served for a query to another (:meth:`NomisQuery.cache_key`; pins, which
+are shared, keep the query's own :attr:`NomisQuery.key`). Pages are appended to a temporary file beside the
+cache as they arrive, which is renamed into place when complete.
 
 The API and its documented limits
 ---------------------------------
@@ -36,10 +39,12 @@ Sources for these limits: the Nomis API help (https://www.nomisweb.co.uk/api/v01
 documentation ("Guest users are limited to 25,000 rows per query"; "Using the key means that 100,000 rows can
 be returned per call").
 
-HTTP goes through :func:`evidence.fetch.session` (requests with urllib3 ``Retry``: connection errors, 429 and
-5xx are retried with back-off, honouring ``Retry-After``). The base URL is ``base=``, else ``NOMIS_API_BASE``,
+HTTP goes through :func:`evidence.fetch.session`; the client retries connection errors, 429 and 5xx itself,
+waiting ``Retry-After`` up to a cap, within an overall deadline per request, and stops a query over a row or
+byte ceiling (:class:`NomisLimits`). The base URL is ``base=``, else ``NOMIS_API_BASE``,
 else the public API. The API key is read from ``NOMIS_API_KEY`` at call time (never at import), sent only as the
-``uid`` parameter, and never written to the cache, sidecars, pins, log records or exception messages.
+``uid`` parameter, only over https (or to this machine), and never written to the cache, sidecars, pins, log
+records or exception messages.
 """
 
 from __future__ import annotations
@@ -340,7 +345,8 @@ class _Client:
         while True:
             if time.monotonic() > end:
                 raise self._late(what, shown, f"{got:,} bytes of the answer received so far")
-            block = raw.read1(1 << 16) if hasattr(raw, "read1") else raw.read(1 << 16)
+            # decoded (gzip) here, as requests would; read1 returns what has arrived instead of waiting for more
+            block = raw.read1(1 << 16, decode_content=True)
             if not block:
                 return b"".join(parts)
             got += len(block)
