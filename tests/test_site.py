@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from evidence import geography, site
+from evidence.errors import EvidenceError
 
 SMALL = ["lep:Lancashire", "lep:Greater Manchester", "ca:Greater Manchester", "lad:Blackpool", "region:North West",
          "Oxford–Cambridge Arc"]
@@ -269,3 +270,16 @@ def test_compare_link_shows_the_chosen_areas(served, driver):
             driver.get(served + url)
             driver.save_screenshot(str(shot / f"{name}.png"))
     assert _errors(driver) == []
+
+
+def test_cli_site_options(capsys):
+    from evidence.cli import build_parser, main
+
+    args = build_parser().parse_args(["site", "--out", "x", "--types", "ca,region", "--jobs", "2", "--vintage", "2017",
+                                      "--serve", "--port", "8123"])
+    assert (args.out, args.types, args.jobs, args.vintage, args.serve, args.port) == (Path("x"), "ca,region", 2, 2017,
+                                                                                      True, 8123)
+    assert main(["site", "--out", "x", "--port", "8123"]) == 2  # --port without --serve: an error, nothing built
+    assert "--port is for --serve" in capsys.readouterr().err
+    with pytest.raises(EvidenceError, match="not 'country'"):
+        site.site_areas(["country"])
