@@ -34,8 +34,9 @@ _SENTENCES = {
                               r"(?P<year>\d{4})"),
 }
 _GAP = re.compile(r"(?P<pct>\d+(?:\.\d+)?)% (?P<side>above|below) England \(£")
-_COUNTS = re.compile(r"better than England on (?P<better>\d+), similar on (?P<similar>\d+) and worse on "
-                     r"(?P<worse>\d+) of the (?P<n>\d+) indicators")
+_COUNTS = re.compile(r"Of the (?P<n>\d+) indicators? with values for .+?, (?P<better>\d+) (?:is|are) better than "
+                     r"England, (?P<similar>\d+) similar and (?P<worse>\d+) worse(?:; (?P<neutral>\d+) (?:is|are) "
+                     r"higher or lower than England)?(?:.*?(?P<none>\d+) (?:has|have) no England value)?")
 
 
 def _row(quantity: str, year, value, where: str, digits: int | None = None) -> dict:
@@ -164,6 +165,7 @@ def count_mismatches(folder: str | Path) -> list[str]:
     for nb, text in _markdown(folder):
         for m in _COUNTS.finditer(text):
             b, s, w, n = (int(m.group(k)) for k in ("better", "similar", "worse", "n"))
+            rest = sum(int(m.group(k) or 0) for k in ("neutral", "none"))
             if card is not None:
                 status = card["status"].astype(str)
                 want = (int((status == "better than England").sum()), int((status == "similar to England").sum()),
@@ -171,9 +173,9 @@ def count_mismatches(folder: str | Path) -> list[str]:
                 if (b, s, w) != want:
                     out.append(f"the text of {nb} counts {b}/{s}/{w} better/similar/worse but the scorecard has "
                                f"{want[0]}/{want[1]}/{want[2]}")
-            if b + s + w > n:
-                out.append(f"the text of {nb} counts {b} + {s} + {w} = {b + s + w} indicators, more than the {n} "
-                           "it says")
+            if b + s + w + rest != n:
+                out.append(f"the text of {nb} counts {b} + {s} + {w} + {rest} = {b + s + w + rest} indicators, not "
+                           f"the {n} it says")
     return out
 
 

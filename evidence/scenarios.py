@@ -108,7 +108,7 @@ from .errors import EvidenceError, ScenarioError
 SCENARIO_DIR = config.PACKAGE_DIR / "data" / "scenarios"
 
 MEASURES = ("jobs", "gva", "gva_per_job")
-UNITS = {"jobs": "jobs", "gva": "£ million", "gva_per_job": "£ per job"}
+UNITS = {"jobs": "jobs", "gva": "£ million", "gva_per_job": "£ per filled job (balanced GVA)"}
 LABELS = {"jobs": "Filled jobs", "gva": "GVA", "gva_per_job": "GVA per filled job"}
 #: ``"real"``: GVA chain-linked to a reference year's prices (the default); ``"nominal"``: current prices.
 PRICES = ("real", "nominal")

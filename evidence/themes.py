@@ -763,6 +763,9 @@ def districts_table(ctx) -> pd.DataFrame:
     from .indicators.scorecard import status
     from .sources import get
 
+    if ctx.area.code == ENGLAND.code:
+        raise NoDataError("England is the reference each district is compared with: its 296 districts are set "
+                          "against it in their own packs and ranked in the district league tables.")
     codes = _district_codes(ctx)
     codes = [c for c in codes if c.startswith("E")]
     if not codes:

@@ -24,8 +24,8 @@ def _pack(tmp_path, *, text_value="£37.43", card_value=37.428, counts=(7, 4, 25
     b, s, w, n = counts
     md = [f"GVA per hour worked in Lancashire was {text_value} in 2023: 10.6% below the UK (£41.87); 12.0% below "
           "England (£42.51).",
-          f"Lancashire is better than England on {b}, similar on {s} and worse on {w} of the {n} indicators with "
-          "values"]
+          f"Of the {n} indicators with values for Lancashire, {b} are better than England, {s} similar and {w} "
+          "worse"]
     cells = [{"cell_type": "code", "outputs": [{"output_type": "display_data", "data": {"text/markdown": t}}]}
              for t in md]
     (tmp_path / "notebooks" / "02-productivity.ipynb").write_text(json.dumps({"cells": cells}))
@@ -67,5 +67,5 @@ def test_status_counts_must_match_the_scorecard(tmp_path):
 
 
 def test_status_counts_must_add_up(tmp_path):
-    with pytest.raises(InconsistentPackError, match="more than the 30"):
+    with pytest.raises(InconsistentPackError, match="not the 30"):
         consistency.check(_pack(tmp_path, counts=(7, 4, 25, 30)))
