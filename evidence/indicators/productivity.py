@@ -188,7 +188,7 @@ def decompose_productivity_gap(df: pd.DataFrame, *, area: str, reference: str, a
     r = df[frames.equals(df[area_col], reference)].set_index(industry)[[gva, jobs]]
     if a.empty or r.empty:
         raise ValueError(f"need rows for both {area} and {reference}")
-    both = a.join(r, lsuffix="_a", rsuffix="_r", how="inner").dropna()
+    both = a.add_suffix("_a").join(r.add_suffix("_r"), how="inner").dropna()
     both = both[(both[f"{jobs}_a"] > 0) & (both[f"{jobs}_r"] > 0)]
     s_a = both[f"{jobs}_a"] / both[f"{jobs}_a"].sum()
     s_r = both[f"{jobs}_r"] / both[f"{jobs}_r"].sum()
