@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import AggregationError, NoDataError
+from .aggregate import chain_link
 
 
 def gap_contributions(df: pd.DataFrame, *, benchmark: float, value: str = "value", weight: str = "weight"
@@ -101,10 +102,11 @@ def chained_volume_growth(df: pd.DataFrame, *, start: int, end: int, area: str =
             cpw.empty:
         raise AggregationError(f"chained-volume growth {start}-{end} needs current-price and chained-volume GVA "
                                "for every district in every year of the span.")
-    chained = 1.0
-    for t in years[1:]:
-        pyp = cpw[t - 1] * cvw[t] / cvw[t - 1]
-        chained *= pyp.sum() / cpw[t - 1].sum()
+    tidy = span[[area, year]].rename(columns={area: "area_code", year: "year"})
+    current, volume = tidy.assign(value=span[cp].to_numpy()), tidy.assign(value=span[cvm].to_numpy())
+    members = pd.DataFrame({"lad_code": cpw.index.astype(str), "area_code": "group"})
+    real = chain_link(current, volume, members, reference_year=start).set_index("year")["value"]
+    chained = float(real[end] / real[start])
     return float(100.0 * (chained ** (1.0 / (end - start)) - 1.0))
 
 
