@@ -199,7 +199,8 @@ class Context:
         except ImportError:
             return
         title = fig._suptitle.get_text() if fig._suptitle is not None else fig.axes[0].get_title() if fig.axes else key
-        alt = {"image/png": {"alt": title.replace("\n", " ")}}
+        # the key lets the report give the image an anchor (``chart-<key>``) that key findings link to
+        alt = {"image/png": {"alt": title.replace("\n", " "), "key": key}}
         display(Image(data=png, format="png"), metadata=alt)
 
 
