@@ -1,7 +1,8 @@
 """One figure, one value: a check that every headline quantity of a built pack agrees wherever it appears.
 
 A pack states the same quantity in several places: the headline table, the scorecard, the people and business
-tables, the scenario's base year, the sentences of the report, and ``pack.json``. Two places that name the same
+tables, the scenario's base year, the sentences of the report, and ``pack.json`` (its headline block and its
+key findings). Two places that name the same
 quantity, year and definition must give the same value (to the precision printed). Where two definitions are
 both right, they carry different names (the scenario's "GVA per filled job (balanced GVA)" is not ONS's smoothed
 headline), so they are never compared.
@@ -110,19 +111,21 @@ def collect(folder: str | Path) -> pd.DataFrame:
                     and "current prices" not in unit:
                 continue
             rows.append(_row(r["measure"], r["base_year"], r["base_value"], f"{key} table (base year)"))
-    for nb, text in _markdown(folder):
+    texts = _markdown(folder) + [("key findings", str(f.get("text", ""))) for f in manifest.get("key_findings") or []]
+    for nb, text in texts:
         for qty, pattern in _SENTENCES.items():
             for m in pattern.finditer(text):
                 if m.group("area") != name:
                     continue
                 raw = m.group("value").replace(",", "")
                 digits = len(raw.split(".")[1]) if "." in raw else 0
-                rows.append(_row(qty, m.group("year"), raw, f"text of {nb}", digits))
+                where = "key findings" if nb == "key findings" else f"text of {nb}"
+                rows.append(_row(qty, m.group("year"), raw, where, digits))
                 if qty == "gva-per-hour":
                     g = _GAP.search(text, m.end())
                     if g:
                         pct = float(g.group("pct")) * (1 if g.group("side") == "above" else -1)
-                        rows.append(_row("gva-per-hour gap to England (%)", m.group("year"), pct, f"text of {nb}", 1))
+                        rows.append(_row("gva-per-hour gap to England (%)", m.group("year"), pct, where, 1))
     for qty, rec in (manifest.get("headline") or {}).items():
         if rec.get("value") is not None:
             rows.append(_row(qty, rec["year"], rec["value"], "pack.json"))

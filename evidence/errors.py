@@ -38,6 +38,12 @@ class NoDataError(EvidenceError, LookupError):
     every cell suppressed). Packs show the message in place of the chart or table."""
 
 
+class NotApplicableError(NoDataError):
+    """The section does not apply to the area (the districts at each vintage of a combined authority, a family
+    of strategies for a single LEP, the gap to England of England itself). Packs leave the section out and say
+    so in one line of the report's appendix, unlike a :class:`NoDataError`, whose message is shown in place."""
+
+
 class UnknownDatasetError(EvidenceError, LookupError):
     """A dataset or catalogue entry name is not known."""
 

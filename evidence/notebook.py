@@ -17,12 +17,15 @@ from pathlib import Path
 import pandas as pd
 
 from . import areatypes, formats, geography, provenance
-from .errors import EvidenceError, NoDataError
+from .errors import EvidenceError, NoDataError, NotApplicableError
 from .sources.base import write_parquet
 
 PACK_DIR_ENV = "EVIDENCE_PACK_DIR"
 #: The file in a pack where each notebook's caveats are gathered (merged into ``pack.json`` by the build).
 CAVEATS_FILE = "caveats.json"
+#: The file in a pack where the sections left out because they do not apply are gathered (see
+#: :meth:`Context.not_applicable`; merged into ``pack.json`` by the build).
+OMITTED_FILE = "omitted.json"
 
 
 def _display(obj) -> None:
@@ -120,6 +123,8 @@ class Context:
         taken as that, and named."""
         try:
             yield
+        except NotApplicableError as exc:
+            self.not_applicable(what, str(exc))
         except NoDataError as exc:
             self.unavailable.append(what)
             reason = str(exc)
@@ -153,6 +158,24 @@ class Context:
         if text and text not in self.caveats:
             self.caveats.append(text)
         self._save_caveats()
+
+    def not_applicable(self, section: str, reason: str) -> None:
+        """Record that ``section`` (its ``##`` heading, as written in the notebook) does not apply to the area,
+        and show nothing: the pack leaves the section out, heading included, and lists it with ``reason`` in the
+        report's appendix and in ``pack.json`` (``omitted``). For data that is missing for the area, let a
+        :class:`~evidence.errors.NoDataError` say so in place instead."""
+        reason = reason.strip()
+        reason = reason[:1].upper() + reason[1:]
+        if self.pack_dir is None:
+            return
+        path = self.pack_dir / OMITTED_FILE
+        have = json.loads(path.read_text()) if path.exists() else []
+        rec = {"section": section, "reason": reason}
+        if rec not in have:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps([*have, rec], indent=1, ensure_ascii=False) + "\n")
+            tmp.replace(path)
 
     def _save_caveats(self, more=()) -> None:
         """Merge this notebook's caveats (and ``more``) into the pack's caveats file, in order, once each."""

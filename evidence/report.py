@@ -49,9 +49,9 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import __version__, areatypes, config, consistency, formats, geography, provenance
+from . import __version__, areatypes, config, consistency, findings, formats, geography, provenance
 from .errors import BuildInterrupted, EvidenceError, PackFolderError
-from .notebook import CAVEATS_FILE, PACK_DIR_ENV
+from .notebook import CAVEATS_FILE, OMITTED_FILE, PACK_DIR_ENV
 from .sources.base import read_parquet
 
 NOTEBOOKS_ENV = "EVIDENCE_NOTEBOOKS"
@@ -466,15 +466,21 @@ def _strings_as_text(ws) -> None:
                 cell.data_type = "s"
 
 
-def write_excel(tables: list[tuple[str, pd.DataFrame, dict]], path: Path) -> None:
+def write_excel(tables: list[tuple[str, pd.DataFrame, dict]], path: Path, *, summary: dict | None = None) -> None:
     """One formatted sheet per table (title, readable headers, frozen header, number formats by unit from
     :mod:`evidence.formats`, source note) and a Sources sheet listing every release used. Every string is
-    written as a string, never a formula."""
+    written as a string, never a formula.
+
+    With ``summary`` (``{"area", "code", "type", "vintage", "built", "key_findings": [{"text", ...}]}``), a first
+    sheet "Summary" lists the area, its type, the vintage, the build date and the key findings, one per row."""
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     used: set[str] = set()
     with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        if summary is not None:
+            _summary_sheet(xl, summary)
+            used.add("Summary")
         for key, df, meta in tables:
             sheet = key[:31]
             n = 2
@@ -509,6 +515,74 @@ def write_excel(tables: list[tuple[str, pd.DataFrame, dict]], path: Path) -> Non
         _strings_as_text(xl.sheets["Sources"])
 
 
+def _summary_sheet(xl, summary: dict) -> None:
+    """The workbook's first sheet: what the pack is about, then its key findings, one per row."""
+    from openpyxl.styles import Alignment, Font
+
+    ws = xl.book.create_sheet("Summary", 0)
+    xl.sheets["Summary"] = ws
+    rows = [("Area", summary.get("area")), ("Code", summary.get("code")), ("Type", summary.get("type")),
+            ("Vintage", summary.get("vintage")), ("Built", summary.get("built"))]
+    ws["A1"] = "Local Industrial Strategy evidence: summary"
+    ws["A1"].font = Font(bold=True)
+    for i, (label, value) in enumerate(rows, start=3):
+        ws.cell(row=i, column=1, value=label).font = Font(bold=True)
+        ws.cell(row=i, column=2, value=value if isinstance(value, int) else str(value or ""))
+    start = len(rows) + 4
+    ws.cell(row=start, column=1, value="Key findings").font = Font(bold=True)
+    for i, f in enumerate(summary.get("key_findings") or [], start=start + 1):
+        ws.cell(row=i, column=1, value=i - start)
+        cell = ws.cell(row=i, column=2, value=str(f["text"]))
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 12
+    ws.column_dimensions["B"].width = 110
+    _strings_as_text(ws)
+
+
+def collect_omitted(folder: Path) -> list[dict]:
+    """The sections the notebooks left out because they do not apply to the area (``ctx.not_applicable``,
+    gathered in the pack's omitted file, which is then removed): ``[{"section", "reason"}]``, once each."""
+    path = folder / OMITTED_FILE
+    if not path.exists():
+        return []
+    found = json.loads(path.read_text())
+    path.unlink()
+    seen, out = set(), []
+    for rec in found:
+        if rec.get("section") not in seen:
+            seen.add(rec.get("section"))
+            out.append({"section": str(rec["section"]), "reason": str(rec.get("reason") or "")})
+    return out
+
+
+def drop_sections(executed: list[Path], sections: Sequence[str]) -> None:
+    """Remove from the executed notebooks each section in ``sections``: its ``## heading`` Markdown cell and
+    every cell after it up to the next heading, so a section that does not apply leaves no empty heading."""
+    import nbformat
+
+    wanted = {s.strip() for s in sections}
+    if not wanted:
+        return
+    for p in executed:
+        nb = nbformat.read(p, as_version=4)
+        keep, dropping = [], False
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                m = re.match(r"^#{1,6}\s+(.*)", cell.source.lstrip())
+                if m:
+                    dropping = m.group(1).strip() in wanted
+            if not dropping:
+                keep.append(cell)
+        if len(keep) != len(nb.cells):
+            nb.cells = keep
+            nbformat.write(nb, p)
+
+
+def omitted_lines(omitted: Sequence[dict]) -> list[str]:
+    """One line per section left out: ``"A family of strategies: <reason>"``."""
+    return [f"{o['section']}: {o['reason']}" if o.get("reason") else str(o["section"]) for o in omitted]
+
+
 def collect_caveats(folder: Path, area: geography.Area, vintage: int,
                     tables: list[tuple[str, pd.DataFrame, dict]]) -> list[str]:
     """Every caveat of a pack, once each, in order: the geography's (overlaps, mergers, boundary changes of
@@ -529,9 +603,10 @@ def _anchor(text: str) -> str:
 
 
 def write_html(executed: list[Path], path: Path, *, title: str, params: dict, sources: list[dict],
-               caveats: list[str]) -> None:
-    """Merge the executed notebooks into one self-contained HTML report: code hidden, a table of contents,
-    the parameters and data releases at the top."""
+               caveats: list[str], key_findings: Sequence[dict] = (), omitted: Sequence[str] = ()) -> None:
+    """Merge the executed notebooks into one self-contained HTML report: code hidden, the key findings (each
+    linked to its chart, ``#chart-<key>``) before a table of contents, the parameters and data releases at the
+    top, and one line for each section left out because it does not apply (``omitted``)."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -549,14 +624,19 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
             cells.append(cell)
     head = [f"# {formats.escape_markdown(title)}", "",
             "**Parameters:** " + "; ".join(f"{k} = {formats.escape_markdown(v)}" for k, v in params.items()), "",
-            f"Built with LIS Evidence {__version__} on {datetime.now(UTC).date().isoformat()}.", "",
-            "## Contents", ""]
+            f"Built with LIS Evidence {__version__} on {datetime.now(UTC).date().isoformat()}.", ""]
+    if key_findings:
+        head += ["## Key findings", "", *findings.markdown(key_findings), ""]
+    head += ["## Contents", ""]
     head += [f"{'  ' * (lvl - 1)}- [{t}](#{_anchor(t)})" for lvl, t in toc]
     head += ["", "## Data releases used", ""]
     head += [f"- {s.get('publisher')}: {s.get('title')} — {s.get('release')}"
              + (f" (sha256 `{s['sha256'][:12]}…`)" if s.get("sha256") else "") for s in sources]
     if caveats:
         head += ["", "## Caveats", ""] + [f"- {formats.escape_markdown(c)}" for c in caveats]
+    if omitted:
+        head += ["", "## Left out because they do not apply", ""] + [f"- {formats.escape_markdown(o)}"
+                                                                       for o in omitted]
     header = nbformat.v4.new_markdown_cell("\n".join(head), id="pack-header")  # not a random id: reproducible
     report = nbformat.v4.new_notebook(cells=[header, *cells])
     report.metadata["title"] = title
@@ -569,13 +649,16 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
 def _with_alt_text(body: str, cells: list) -> str:
     """The report with each chart's alt text (its title, from the output's metadata; nbconvert's lab template
     drops it), set as an attribute so that it is escaped like any other."""
-    alts = {}
+    alts, keys = {}, {}
     for cell in cells:
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
             png = out.get("data", {}).get("image/png")
             alt = (out.get("metadata", {}).get("image/png") or {}).get("alt")
+            key = (out.get("metadata", {}).get("image/png") or {}).get("key")
             if png and alt:
                 alts["data:image/png;base64," + "".join(png).replace("\n", "")] = str(alt)
+            if png and key:  # the anchor key findings link to
+                keys["data:image/png;base64," + "".join(png).replace("\n", "")] = str(key)
     if not alts:
         return body
     from bs4 import BeautifulSoup
@@ -585,6 +668,9 @@ def _with_alt_text(body: str, cells: list) -> str:
         alt = alts.get(img.get("src", "").replace("\n", ""))
         if alt:
             img["alt"] = alt
+        key = keys.get(img.get("src", "").replace("\n", ""))
+        if key and not img.get("id"):
+            img["id"] = f"chart-{key}"
     return str(soup)
 
 
@@ -861,17 +947,27 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         tables = _tables(tmp)
         sources = provenance.records([r for _, df, _ in tables for r in provenance.records(df)])
         caveats = collect_caveats(tmp, a, vintage, tables)
-        write_excel(tables, tmp / f"{stem}-evidence.xlsx")
+        omitted = collect_omitted(tmp)
+        drop_sections(executed, [o["section"] for o in omitted])
         kind = areatypes.get(a.type)
+        charts = {p.stem for p in (tmp / "charts").glob("*.png")}
+        key_findings = findings.key_findings(tables, a, vintage, kind=kind, charts=charts)
+        built = datetime.now(UTC).isoformat(timespec="seconds")
+        write_excel(tables, tmp / f"{stem}-evidence.xlsx",
+                    summary={"area": a.name, "code": a.code, "type": kind.label, "vintage": vintage, "built": built,
+                             "key_findings": key_findings})
         title = f"Local Industrial Strategy evidence: {a.name} (" + \
             (f"{kind.label}, {vintage} geography)" if kind.by_vintage else f"{kind.label})")
-        write_html(executed, tmp / f"{stem}.html", title=title, params=params, sources=sources, caveats=caveats)
+        write_html(executed, tmp / f"{stem}.html", title=title, params=params, sources=sources, caveats=caveats,
+                   key_findings=key_findings, omitted=omitted_lines(omitted))
         manifest = {
             "area": {"code": a.code, "name": a.name, "type": a.type, "vintage": vintage},
             "parameters": params,
             "toolkit_version": __version__,
-            "built": datetime.now(UTC).isoformat(timespec="seconds"),
+            "built": built,
             "notebooks": [p.name for p in executed],
+            "key_findings": key_findings,
+            "omitted": omitted,
             "tables": [{"key": k, "title": m.get("title"), "rows": len(df)} for k, df, m in tables],
             "charts": sorted(p.stem for p in (tmp / "charts").glob("*.png")),
             "caveats": caveats,

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import geography, provenance
-from .errors import EvidenceError, NoDataError
+from .errors import EvidenceError, NoDataError, NotApplicableError
 from .indicators.area import ENGLAND, INDICATORS, compute, get_indicator, membership_table, rank_among
 from .indicators.productivity import decompose_gva_per_head_gap, decompose_productivity_gap
 
@@ -181,7 +181,8 @@ def ranking(ctx, name: str, *, among: str | None = None) -> pd.DataFrame:
     type with no comparison set (a country)."""
     sets = ctx.kind.rank_among
     if among is None and not sets:
-        raise NoDataError(f"{ctx.name} is a {ctx.kind.label}: there is no set of comparable areas to rank it among.")
+        raise NotApplicableError(f"{ctx.name} is a {ctx.kind.label}: there is no set of comparable areas to rank "
+                                 "it among.")
     among = among or sets[0]
     year = int(_latest(trend(ctx, name), ctx.year)["year"].iloc[0])
     ranks = rank_among(name, year=year, vintage=ctx.vintage, type=among)
@@ -253,7 +254,7 @@ def gap_decomposition(ctx) -> pd.DataFrame:
     resident (log points; the parts add up to the total). All four inputs come from ONS releases on the same
     April-2023 LADs: GVA (April 2025), hours and jobs (June 2025), population (April 2025)."""
     if ctx.area.code == ENGLAND.code:
-        raise NoDataError("England is the reference: there is no gap against England to decompose.")
+        raise NotApplicableError("England is the reference: there is no gap against England to decompose.")
     frames = {n: _own(compute(n, [ctx.area], vintage=ctx.vintage, comparators=["England"]), ctx)
               for n in ("gva", "hours", "jobs", "population")}
     year = min(int(f.dropna(subset=["value"])["year"].max()) for f in frames.values())
@@ -305,7 +306,7 @@ def industry_mix(ctx) -> pd.DataFrame:
     from .indicators import sectors
 
     if ctx.area.code == ENGLAND.code:
-        raise NoDataError("England is the reference: there is no gap against England to split.")
+        raise NotApplicableError("England is the reference: there is no gap against England to split.")
     year = None
     for y in (2019, 2017):
         try:
@@ -390,8 +391,8 @@ def members_by_vintage(ctx) -> pd.DataFrame:
     from .indicators.area import _partial_lads
 
     if not ctx.kind.by_vintage:
-        raise NoDataError(f"its districts do not depend on the LEP vintage ({ctx.kind.plural} have one membership, "
-                          "listed above).")
+        raise NotApplicableError(f"Its districts do not depend on the LEP vintage ({ctx.kind.plural} have one "
+                                 "membership, listed in the overview).")
     cols = {}
     for v in geography.VINTAGES:
         a = geography.resolve(ctx.area.code, vintage=v)
@@ -421,7 +422,8 @@ def family_of_strategies(ctx) -> pd.DataFrame:
 
     parts = [p for p in geography.group_parts(ctx.area, vintage=ctx.vintage) if p.type == "lep"]
     if not parts:
-        raise NoDataError(f"{ctx.name} is not a grouping of LEPs, so there is no family of strategies to compare.")
+        raise NotApplicableError(f"{ctx.name} is not a grouping of LEPs, so there is no family of strategies to "
+                                 "compare.")
     cards = scorecards([ctx.area, *parts], vintage=ctx.vintage)
     own = cards[ctx.area.code]
     out = own[["foundation", "title", "unit", "period"]].rename(columns={"title": "indicator"}).copy()
@@ -671,7 +673,7 @@ def distance_to_targets(card: pd.DataFrame) -> pd.DataFrame:
         No targets were given (``evidence build AREA --targets FILE``).
     """
     if "target" not in card.columns or card["target"].isna().all():
-        raise NoDataError("no targets were given; write a targets TOML and pass it with "
+        raise NotApplicableError("no targets were given; write a targets TOML and pass it with "
                           "`evidence build AREA --targets FILE` (see the README, 'Monitoring with ambitions').")
     cols = ["foundation", "indicator", "title", "unit", "period", "value", "target", "target_year", "to_target",
             "to_target_basis", "target_status", "target_note"]
@@ -764,7 +766,7 @@ def districts_table(ctx) -> pd.DataFrame:
     from .sources import get
 
     if ctx.area.code == ENGLAND.code:
-        raise NoDataError("England is the reference each district is compared with: its 296 districts are set "
+        raise NotApplicableError("England is the reference each district is compared with: its 296 districts are set "
                           "against it in their own packs and ranked in the district league tables.")
     codes = _district_codes(ctx)
     codes = [c for c in codes if c.startswith("E")]
