@@ -80,6 +80,8 @@ def _ordinal(n: int) -> str:
 def _pct_gap(value: float, reference: float, against: str, money: str) -> str:
     """``"5.5% below England (£42.51)"``: the gap as a percentage of the reference, one decimal."""
     gap = 100 * (value / reference - 1)
+    if round(gap, 1) == 0:
+        return f"level with {against} ({money.format(reference)})"
     side = "above" if gap > 0 else "below"
     return f"{abs(gap):.1f}% {side} {against} ({money.format(reference)})"
 
@@ -136,7 +138,7 @@ def _productivity(t: dict, name: str, code: str, noun: str) -> dict | None:
     text += (": " + " and ".join(gaps) + ".") if gaps else "."
     card = _card_row(t.get("scorecard"), "gva-per-hour")
     if card is not None and _ok(card.get("rank"), card.get("of"), card.get("ranked_among")) \
-            and int(card["year"]) == year:
+            and int(card["year"]) == year and areatypes.get(t["_area_type"]).rank_among:
         among = str(card["ranked_among"])
         verb = "would rank" if t.get("_area_type") == "group" else "ranks"
         text += f" {_cap(noun)} {verb} {_ordinal(int(card['rank']))} of {int(card['of'])} {among} on this measure."

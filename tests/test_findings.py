@@ -1,0 +1,169 @@
+"""Key findings (evidence.findings): wording by area type, links to charts, missing data, and the reference pack."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from evidence import consistency, findings
+from evidence.geography import Area
+from evidence.report import build_pack, drop_sections, notebooks_dir
+
+# ----------------------------------------------------------------------------------------------- small tables
+HEADLINE = pd.DataFrame({"indicator": ["gva-per-hour"], "unit": ["£ per hour"], "year": [2023],
+                         "Fylde": [40.0], "England": [50.0], "UK": [40.0]})
+BUSINESS = pd.DataFrame({"metric": ["business-birth-rate", "business-death-rate"], "period": ["2024", "2024"],
+                         "Fylde": [12.04, 9.96], "England": [11.2, 9.9]})
+CARD = pd.DataFrame({
+    "foundation": ["Ideas", "Ideas", "People", "People", "Places", "Places"],
+    "indicator": ["gva-per-hour", "x1", "x2", "x3", "x4", "x5"],
+    "value": [40.0, 1.0, 1.0, 1.0, 1.0, None],
+    "year": [2023] * 6,
+    "status": ["worse than England", "worse than England", "better than England", "similar to England",
+               "better than England", "no comparison"],
+    "rank": [30, None, None, None, None, None], "of": [296, None, None, None, None, None],
+    "ranked_among": ["districts", None, None, None, None, None],
+    "trend_5y": [10.0, None, None, None, None, None], "trend_period": ["2018-2023", None, None, None, None, None],
+    "trend_basis": ["% change"] + [None] * 5, "england_trend_5y": [20.0] + [None] * 5,
+    "england_value": [50.0] + [None] * 5,
+})
+LQ = pd.DataFrame({"industry_name": ["Manufacturing", "Construction", "Real estate activities", "Education",
+                                     "Activities of households"],
+                   "year": [2023] * 5, "share": [0.2, 0.1, 0.05, 0.3, 0.005], "lq": [2.0, 1.5, 1.2, 0.9, 3.0]})
+
+
+def _tables(**frames):
+    return [(k.replace("_", "-"), v, {}) for k, v in frames.items()]
+
+
+def _texts(tables, area, kind, **kw):
+    return [f["text"] for f in findings.key_findings(tables, area, 2021, kind=kind, **kw)]
+
+
+def test_productivity_gap_and_rank_are_computed_and_worded_for_a_district():
+    out = findings.key_findings(_tables(headline=HEADLINE, scorecard=CARD), Area("E07000119", "Fylde", "lad"),
+                                2021, kind="lad")
+    # 40 / 50 - 1 = -20.0% against England; 40 / 40 = the UK's level exactly
+    assert out[0]["text"] == ("GVA per hour worked in Fylde was £40.00 in 2023: 20.0% below England (£50.00) and "
+                              "level with the UK (£40.00). The district ranks 30th of 296 districts on this measure.")
+    assert out[0]["chart"] == "gva-per-hour-trend" and out[0]["table"] == "headline"
+    # 5 years: the district +10%, England +20%: the ratio was 0.8 * 1.2 / 1.1 = 0.873, now 0.8: the gap widened
+    assert out[1]["text"] == ("Between 2018 and 2023, GVA per hour worked in the district rose 10.0% in current "
+                              "prices, against 20.0% in England, so the gap to England widened.")
+
+
+@pytest.mark.parametrize(("area", "noun"), [
+    (Area("E47000001", "Greater Manchester", "ca"), "the combined authority"),
+    (Area("E12000002", "North West", "region"), "the region"),
+    (Area("GRP-OXCAM", "Oxford–Cambridge Arc", "group"), "the Arc"),
+    (Area("TLJ14", "Bucks", "itl3"), "the ITL3 area"),
+    (Area("E37000043", "Bucks", "lep"), "the LEP"),
+])
+def test_wording_follows_the_area_type(area, noun):
+    business = BUSINESS.rename(columns={"Fylde": area.name})
+    (text,) = _texts(_tables(business=business), area, area.type)
+    # 12.04 and 9.96 per 100 printed to one decimal; births above deaths
+    assert text == (f"In 2024, 12.0 enterprises were born and 10.0 died per 100 active enterprises in {noun} "
+                    "(England: 11.2 and 9.9): more opened than closed.")
+
+
+def test_englands_own_pack_compares_with_the_uk_only():
+    head = HEADLINE.rename(columns={"Fylde": "England_x"}).drop(columns="England").rename(
+        columns={"England_x": "England"})
+    out = _texts(_tables(headline=head, scorecard=CARD, gva_structure=LQ), Area("E92000001", "England", "country"),
+                 "country")
+    assert out[0] == "GVA per hour worked in England was £40.00 in 2023: level with the UK (£40.00)."
+    assert not any("England's" in t or "strongest" in t for t in out)  # no gap, verdict or LQ against itself
+
+
+def test_strongest_and_weakest_foundation_and_top_specialisations():
+    texts = _texts(_tables(scorecard=CARD, gva_structure=LQ), Area("E07000119", "Fylde", "lad"), "lad")
+    # People: 1 better, 1 similar -> +0.5; Places: 1 better of 1 -> +1; Ideas: 2 worse of 2 -> -1
+    assert ("Against England, the district's strongest foundation is Places (better on 1 of its 1 compared "
+            "indicators) and its weakest is Ideas (worse on 2 of 2).") in texts
+    # households (LQ 3.0) is under 1% of GVA and education's LQ is below 1: the top three are 2.0, 1.5, 1.2
+    spec = next(t for t in texts if "specialised" in t)
+    assert "manufacturing (location quotient 2.00), construction (1.50) and real estate activities (1.20)" in spec
+    assert "households" not in spec
+
+
+def test_missing_tables_and_values_leave_findings_out():
+    area = Area("S12000036", "Edinburgh", "lad")
+    assert findings.key_findings([], area, 2021, kind="lad") == []
+    empty = HEADLINE.rename(columns={"Fylde": "Edinburgh"}).assign(Edinburgh=float("nan"))
+    nan_business = BUSINESS.rename(columns={"Fylde": "Edinburgh"}).assign(Edinburgh=[float("nan"), 9.9])
+    assert findings.key_findings(_tables(headline=empty, business=nan_business), area, 2021, kind="lad") == []
+
+
+def test_links_only_to_charts_the_pack_has():
+    area = Area("E07000119", "Fylde", "lad")
+    out = findings.key_findings(_tables(headline=HEADLINE, business=BUSINESS), area, 2021, kind="lad",
+                                charts={"business-birth-rate"})
+    assert [f["chart"] for f in out] == [None, "business-birth-rate"]
+    md = findings.markdown(out)
+    assert md[0].startswith("- GVA per hour") and md[1].startswith("- [In 2024") and \
+        md[1].endswith("](#chart-business-birth-rate)")
+
+
+def test_drop_sections_removes_heading_and_body(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# 06"), nbformat.v4.new_markdown_cell("## Keep\n\ntext"),
+        nbformat.v4.new_code_cell("1"), nbformat.v4.new_markdown_cell("## A family of strategies\n\nabout"),
+        nbformat.v4.new_code_cell("2"), nbformat.v4.new_markdown_cell("## After"), nbformat.v4.new_code_cell("3")])
+    path = tmp_path / "06.ipynb"
+    nbformat.write(nb, path)
+    drop_sections([path], ["A family of strategies"])
+    assert [c.source for c in nbformat.read(path, as_version=4).cells] == ["# 06", "## Keep\n\ntext", "1", "## After",
+                                                                           "3"]
+
+
+def test_every_not_applicable_section_names_a_heading():
+    import re
+
+    for path in sorted(notebooks_dir().glob("0*.ipynb")):
+        nb = json.loads(path.read_text())
+        headings = {m.group(1).strip() for c in nb["cells"] if c["cell_type"] == "markdown"
+                    for m in re.finditer(r"^##\s+(.*)$", "".join(c["source"]), re.M)}
+        for c in nb["cells"]:
+            for name in re.findall(r'ctx\.not_applicable\("([^"]+)"', "".join(c["source"])):
+                assert name in headings, (path.name, name)
+
+
+# ----------------------------------------------------------------------------------------------- real data
+@pytest.fixture(scope="module")
+def reference_pack(tmp_path_factory, shared_data):
+    nbs = [notebooks_dir() / n for n in ("01-overview.ipynb", "05-business.ipynb", "06-scorecard.ipynb")]
+    return build_pack("Buckinghamshire Thames Valley", out=tmp_path_factory.mktemp("packs"), notebooks=nbs)
+
+
+def test_reference_pack_findings_read_off_the_official_tables(reference_pack, shared_data):
+    manifest = json.loads((reference_pack / "pack.json").read_text())
+    texts = [f["text"] for f in manifest["key_findings"]]
+    # ONS Subregional Productivity (June 2025), sheet A3 (smoothed £ per hour): Buckinghamshire E06000060 and the UK
+    a3 = pd.read_excel(shared_data / "productivity" / "labourproductivitylad1.xls", sheet_name="A3", header=4)
+    bucks = a3.loc[a3["LAD_Code"] == "E06000060", "Pounds_2023"].item()
+    uk = a3.loc[a3["LAD_Code"] == "UKX", "Pounds_2023"].item()
+    assert (bucks, uk) == (40.15, 41.87)
+    assert texts[0].startswith(f"GVA per hour worked in Buckinghamshire was £{bucks:.2f} in 2023: ")
+    assert f"{100 * (1 - bucks / uk):.1f}% below the UK (£{uk:.2f})" in texts[0]  # 4.1%
+    assert "The LEP ranks 14th of 38 LEPs (2021 geography)" in texts[0]
+    assert any(t.startswith("Against England, the LEP's strongest foundation is People") for t in texts)
+    assert any(t.startswith("In 2024, 9.4 enterprises were born and 10.7 died per 100 active enterprises in the "
+                            "LEP") for t in texts)
+    assert manifest["headline"]["gva-per-hour"]["value"] == bucks
+    consistency.check(reference_pack)  # the findings agree with the headline table and pack.json
+    assert any(q == "key findings" for q in consistency.collect(reference_pack)["where"])
+    # the family of strategies and the distance to ambitions do not apply to a LEP without targets
+    assert [o["section"] for o in manifest["omitted"]] == ["Distance to the ambitions", "A family of strategies"]
+    html = next(reference_pack.glob("*.html")).read_text()
+    assert html.index('id="Key-findings"') < html.index('id="Contents"')
+    assert "## A family of strategies" not in html and 'id="A-family-of-strategies"' not in html
+    wb = openpyxl.load_workbook(next(reference_pack.glob("*.xlsx")), read_only=True)
+    assert wb.sheetnames[0] == "Summary"
+    rows = [r for r in wb["Summary"].iter_rows(values_only=True)]
+    assert ("Area", "Buckinghamshire") in rows and any(r[1] == texts[0] for r in rows)
