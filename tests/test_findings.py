@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import openpyxl
 import pandas as pd
@@ -123,8 +124,6 @@ def test_drop_sections_removes_heading_and_body(tmp_path):
 
 
 def test_every_not_applicable_section_names_a_heading():
-    import re
-
     for path in sorted(notebooks_dir().glob("0*.ipynb")):
         nb = json.loads(path.read_text())
         headings = {m.group(1).strip() for c in nb["cells"] if c["cell_type"] == "markdown"
@@ -167,3 +166,25 @@ def test_reference_pack_findings_read_off_the_official_tables(reference_pack, sh
     assert wb.sheetnames[0] == "Summary"
     rows = [r for r in wb["Summary"].iter_rows(values_only=True)]
     assert ("Area", "Buckinghamshire") in rows and any(r[1] == texts[0] for r in rows)
+
+
+def test_arc_section_only_in_arc_packs(tmp_path, shared_data):
+    nbs = [notebooks_dir() / "07-scenarios.ipynb"]
+    blackpool = build_pack("E06000009", out=tmp_path, notebooks=nbs)
+    manifest = json.loads((blackpool / "pack.json").read_text())
+    assert manifest["omitted"] == [{"section": "The Oxford–Cambridge Arc scenarios",
+                                    "reason": "Blackpool is not part of the Oxford–Cambridge Arc, so the Arc "
+                                              "scenarios do not apply."}]
+    assert not any(c.startswith("arc-") for c in manifest["charts"])
+    html = (blackpool / f"{blackpool.name}.html").read_text()
+    # only the appendix line names it: no heading, no entry in the contents
+    assert not re.search(r"<h2[^>]*>The Oxford–Cambridge Arc scenarios", html)
+    assert html.count("The Oxford–Cambridge Arc scenarios") == 1 and "Left out because they do not apply" in html
+    executed = (blackpool / "notebooks" / "07-scenarios.ipynb").read_text()
+    assert "## The Oxford–Cambridge Arc scenarios" not in executed and "## A trend on the area" in executed
+    arc = build_pack("GRP-OXCAM", out=tmp_path, notebooks=nbs)
+    manifest = json.loads((arc / "pack.json").read_text())
+    assert manifest["omitted"] == [] and {"arc-jobs", "arc-gva"} <= set(manifest["charts"])
+    html = (arc / f"{arc.name}.html").read_text()
+    assert re.search(r"<h2[^>]*>The Oxford–Cambridge Arc scenarios", html)
+    assert "Left out because they do not apply" not in html
