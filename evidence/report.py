@@ -3,8 +3,9 @@
 ``build_pack`` runs every theme notebook in ``notebooks/`` with papermill for the area and assembles:
 
 - ``notebooks/``: the executed notebooks;
-- ``<name>.html``: one self-contained HTML report (code hidden, a table of contents, the parameters and data
-  releases listed at the top), made with nbconvert;
+- ``<name>.html``: one self-contained HTML report (:mod:`evidence.htmlreport`): key findings, contents, the
+  themes' outputs (no code), and an appendix with the parameters, data releases and caveats;
+- ``<name>.pdf``: the report printed by headless Chromium, when one is installed;
 - ``charts/``: every chart as PNG (200 dpi) and SVG;
 - ``<name>-evidence.xlsx``: one formatted sheet per table (units in headers, frozen header row, number
   formats) plus a Sources sheet, written with openpyxl;
@@ -826,6 +827,7 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         title = f"Local Industrial Strategy evidence: {a.name} (" + \
             (f"{kind.label}, {vintage} geography)" if kind.by_vintage else f"{kind.label})")
         subtitle = f"{kind.label}, {vintage} geography" if kind.by_vintage else kind.label
+        subtitle = subtitle[:1].upper() + subtitle[1:]
         write_html(executed, tmp / f"{stem}.html", title=title, params=params, sources=sources, caveats=caveats,
                    embed_charts=embed_charts, area_name=a.name, subtitle=f"{subtitle} ({a.code})")
         pdf_state = _print_pdf(tmp / f"{stem}.html", tmp / f"{stem}.pdf", pdf, timings)
