@@ -245,7 +245,8 @@ def _finding_items(key_findings: Sequence[dict], anchors: set[str]) -> list[dict
             href, what = f"#chart-{_slug(chart)}", "the chart"
         elif table and f"table-{_slug(table)}" in anchors:
             href, what = f"#table-{_slug(table)}", "the table"
-        items.append({"text": str(f.get("text", "")), "topic": str(f.get("topic") or ""), "href": href,
+        topic = str(f.get("topic") or "")
+        items.append({"text": str(f.get("text", "")), "topic": topic[:1].upper() + topic[1:], "href": href,
                       "what": what})
     return items
 
@@ -277,8 +278,9 @@ def render_report(executed: Sequence[Path], *, title: str, params: dict, sources
     key_findings : sequence of dict
         ``{"text": str, "chart": str | None, "table": str, "topic": str}``: one list item each, linked to
         ``#chart-<chart>`` (else to the table) when that is in the report.
-    omitted : sequence of str
-        Sections left out of this area's pack and why: one line each in the appendix.
+    omitted : sequence of str or dict
+        Sections left out of this area's pack and why (``"section: reason"``, or ``{"section", "reason"}``): one
+        line each in the appendix.
     embed_charts : bool
         Charts as base64 data URIs (one self-contained file); with False, ``<img src="charts/<key>.png">``.
     area_name, subtitle : str, optional
@@ -301,7 +303,16 @@ def render_report(executed: Sequence[Path], *, title: str, params: dict, sources
         findings=_finding_items(key_findings, anchors), toc=toc, blocks=blocks,
         params=[(str(k), v if isinstance(v, str) else ", ".join(map(str, v)) if isinstance(v, list | tuple)
                  else str(v)) for k, v in params.items()],
-        sources=[_release(s) for s in sources], caveats=[str(c) for c in caveats], omitted=[str(o) for o in omitted])
+        sources=[_release(s) for s in sources], caveats=[str(c) for c in caveats],
+        omitted=[_omitted(o) for o in omitted])
+
+
+def _omitted(item) -> str:
+    """One line of the appendix's "Sections left out": a string, or ``{"section": ..., "reason": ...}``."""
+    if isinstance(item, dict):
+        section, reason = str(item.get("section") or "").strip(), str(item.get("reason") or "").strip()
+        return f"{section}: {reason}" if section and reason else section or reason
+    return str(item)
 
 
 # ----------------------------------------------------------------------------------------------- the PDF

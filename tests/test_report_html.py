@@ -88,7 +88,8 @@ def _page(executed, tmp_path, **kw) -> tuple[str, BeautifulSoup]:
 
 def test_page_order_findings_before_contents_then_themes_then_appendix(executed, tmp_path):
     text, soup = _page(executed, tmp_path, key_findings=FINDINGS,
-                       omitted=["Oxford–Cambridge Arc scenarios: the area is not in the Arc."])
+                       omitted=["Oxford–Cambridge Arc scenarios: the area is not in the Arc.",
+                                {"section": "A family of strategies", "reason": "not a grouping of LEPs."}])
     order = [text.index(s) for s in ('id="top"', 'id="key-findings"', 'id="contents"', ">01 Productivity<",
                                      ">02 Scenarios<", 'id="sources-and-method"', 'id="data-releases-used"')]
     assert order == sorted(order)
@@ -102,7 +103,9 @@ def test_page_order_findings_before_contents_then_themes_then_appendix(executed,
     assert soup.find(id="chart-gva-per-hour-trend").find("img") is not None
     assert items[1].find("a") is None                          # no anchor to link to: no dead link
     appendix = soup.find(id="sources-and-method")
-    assert "the area is not in the Arc" in appendix.get_text()
+    left_out = [li.get_text() for li in appendix.select("#sections-left-out + ul li")]
+    assert left_out == ["Oxford–Cambridge Arc scenarios: the area is not in the Arc.",
+                        "A family of strategies: not a grouping of LEPs."]
     assert "ab12cd34ef56…" in appendix.get_text() and "A caveat." in appendix.get_text()
     assert "E06000009" in appendix.find("dl").get_text()
 
