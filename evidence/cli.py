@@ -126,7 +126,36 @@ def cmd_build(args) -> int:
     print(f"{len(results) - len(failed)} pack(s) built in {args.out or 'reports/'}", file=sys.stderr)
     for a, e in failed.items():
         print(f"FAILED {a}: {e}", file=sys.stderr)
+    if len(results) > len(failed):
+        from .htmlreport import NO_PDF_HINT, find_chromium
+
+        if find_chromium() is None:
+            print(f"evidence: {NO_PDF_HINT}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def cmd_pdf(args) -> int:
+    import json
+
+    from .htmlreport import write_pdf
+
+    for folder in args.packs:
+        try:
+            manifest = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise EvidenceError(f"{folder} is not an evidence pack (no readable pack.json): {exc}") from exc
+        html = next((folder / f for f in manifest.get("files", []) if f.endswith(".html") and "/" not in f), None)
+        if html is None:
+            raise EvidenceError(f"the pack in {folder} has no HTML report to print")
+        pdf = html.with_suffix(".pdf")
+        seconds = write_pdf(html, pdf)
+        manifest["pdf"] = {"file": pdf.name}
+        manifest["files"] = sorted({*manifest.get("files", []), pdf.name})
+        tmp = folder / ".pack.json.part"
+        tmp.write_text(json.dumps(manifest, indent=1, default=str) + "\n")
+        tmp.replace(folder / "pack.json")
+        print(f"{pdf} ({seconds:.1f} s)", file=sys.stderr)
+    return 0
 
 
 def _add_nomis_parser(sub) -> None:
@@ -439,6 +468,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a TOML of ambitions keyed by indicator id: the scorecard and monitoring baseline show the "
                     "distance to each (see README, 'Monitoring with ambitions')")
     sp.set_defaults(func=cmd_build)
+
+    sp = sub.add_parser("pdf", help="print the HTML report of built packs to PDF with headless Chromium")
+    sp.add_argument("packs", nargs="+", type=Path, metavar="PACK_FOLDER", help="a pack's folder (reports/<name>)")
+    sp.set_defaults(func=cmd_pdf)
 
     _add_nomis_parser(sub)
     _add_scenario_parser(sub)

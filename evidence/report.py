@@ -3,8 +3,9 @@
 ``build_pack`` runs every theme notebook in ``notebooks/`` with papermill for the area and assembles:
 
 - ``notebooks/``: the executed notebooks;
-- ``<name>.html``: one self-contained HTML report (code hidden, a table of contents, the parameters and data
-  releases listed at the top), made with nbconvert;
+- ``<name>.html``: one self-contained HTML report (:mod:`evidence.htmlreport`): key findings, contents, the
+  themes' outputs (no code), and an appendix with the parameters, data releases and caveats;
+- ``<name>.pdf``: the report printed by headless Chromium, when one is installed;
 - ``charts/``: every chart as PNG (200 dpi) and SVG;
 - ``<name>-evidence.xlsx``: one formatted sheet per table (units in headers, frozen header row, number
   formats) plus a Sources sheet, written with openpyxl;
@@ -598,80 +599,23 @@ def collect_caveats(folder: Path, area: geography.Area, vintage: int,
     return list(dict.fromkeys(str(c).strip() for c in found if c and str(c).strip()))
 
 
-def _anchor(text: str) -> str:
-    return re.sub(r"\s+", "-", re.sub(r"[^\w\s-]", "", text).strip())
-
-
 def write_html(executed: list[Path], path: Path, *, title: str, params: dict, sources: list[dict],
-               caveats: list[str], key_findings: Sequence[dict] = (), omitted: Sequence[str] = ()) -> None:
-    """Merge the executed notebooks into one self-contained HTML report: code hidden, the key findings (each
-    linked to its chart, ``#chart-<key>``) before a table of contents, the parameters and data releases at the
-    top, and one line for each section left out because it does not apply (``omitted``)."""
-    import nbformat
-    from nbconvert import HTMLExporter
+               caveats: list[str], key_findings: Sequence[dict] = (), omitted: Sequence[str] = (),
+               embed_charts: bool = True, area_name: str | None = None, subtitle: str | None = None) -> None:
+    """Write the pack's HTML report (:func:`evidence.htmlreport.render_report`): a header with the area and the
+    build date, the key findings, the contents, the themes (outputs only: no code, prompts or stdout), and the
+    appendix "Sources and method" (parameters, data releases, caveats, the ``omitted`` sections and why).
 
-    cells, toc = [], []
-    for p in executed:
-        nb = nbformat.read(p, as_version=4)
-        for cell in nb.cells:
-            if "parameters" in cell.metadata.get("tags", []) or "injected-parameters" in cell.metadata.get("tags", []):
-                continue
-            if cell.cell_type == "markdown":
-                for line in cell.source.splitlines():
-                    m = re.match(r"^(#{1,2})\s+(.*)", line)
-                    if m:
-                        toc.append((len(m.group(1)), m.group(2).strip()))
-            cells.append(cell)
-    head = [f"# {formats.escape_markdown(title)}", "",
-            "**Parameters:** " + "; ".join(f"{k} = {formats.escape_markdown(v)}" for k, v in params.items()), "",
-            f"Built with LIS Evidence {__version__} on {datetime.now(UTC).date().isoformat()}.", ""]
-    if key_findings:
-        head += ["## Key findings", "", *findings.markdown(key_findings), ""]
-    head += ["## Contents", ""]
-    head += [f"{'  ' * (lvl - 1)}- [{t}](#{_anchor(t)})" for lvl, t in toc]
-    head += ["", "## Data releases used", ""]
-    head += [f"- {s.get('publisher')}: {s.get('title')} — {s.get('release')}"
-             + (f" (sha256 `{s['sha256'][:12]}…`)" if s.get("sha256") else "") for s in sources]
-    if caveats:
-        head += ["", "## Caveats", ""] + [f"- {formats.escape_markdown(c)}" for c in caveats]
-    if omitted:
-        head += ["", "## Left out because they do not apply", ""] + [f"- {formats.escape_markdown(o)}"
-                                                                       for o in omitted]
-    header = nbformat.v4.new_markdown_cell("\n".join(head), id="pack-header")  # not a random id: reproducible
-    report = nbformat.v4.new_notebook(cells=[header, *cells])
-    report.metadata["title"] = title
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(report)
-    path.write_text(_with_alt_text(body, cells), encoding="utf-8")
+    ``key_findings`` items are ``{"text": str, "chart": str | None, "table": str, "topic": str}``, each linked
+    to its chart (``#chart-<key>``). With ``embed_charts=False`` the charts are linked as ``charts/<key>.png``
+    (the static site) instead of embedded as data URIs.
+    """
+    from .htmlreport import render_report
 
-
-def _with_alt_text(body: str, cells: list) -> str:
-    """The report with each chart's alt text (its title, from the output's metadata; nbconvert's lab template
-    drops it), set as an attribute so that it is escaped like any other."""
-    alts, keys = {}, {}
-    for cell in cells:
-        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            png = out.get("data", {}).get("image/png")
-            alt = (out.get("metadata", {}).get("image/png") or {}).get("alt")
-            key = (out.get("metadata", {}).get("image/png") or {}).get("key")
-            if png and alt:
-                alts["data:image/png;base64," + "".join(png).replace("\n", "")] = str(alt)
-            if png and key:  # the anchor key findings link to
-                keys["data:image/png;base64," + "".join(png).replace("\n", "")] = str(key)
-    if not alts:
-        return body
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(body, features="html.parser")
-    for img in soup.find_all("img"):
-        alt = alts.get(img.get("src", "").replace("\n", ""))
-        if alt:
-            img["alt"] = alt
-        key = keys.get(img.get("src", "").replace("\n", ""))
-        if key and not img.get("id"):
-            img["id"] = f"chart-{key}"
-    return str(soup)
+    html = render_report(executed, title=title, params=params, sources=sources, caveats=caveats,
+                         key_findings=key_findings, omitted=omitted, embed_charts=embed_charts,
+                         area_name=area_name, subtitle=subtitle)
+    path.write_text(html, encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------------------------- safe writing
@@ -909,8 +853,13 @@ def _out_folder(out: Path | str | None) -> Path:
 def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
                comparators: Sequence[str] = ("England", "UK"), out: Path | None = None,
                notebooks: Sequence[Path] | None = None, timings: dict | None = None,
-               targets: Path | str | None = None) -> Path:
+               targets: Path | str | None = None, embed_charts: bool = True, pdf: bool = True) -> Path:
     """Build one area's pack and return its folder (:func:`pack_folder`).
+
+    The HTML report embeds its charts (one self-contained file), or with ``embed_charts=False`` links them as
+    ``charts/<key>.png`` (the static site). With ``pdf`` (the default) the report is also printed to
+    ``<name>.pdf`` by headless Chromium (:func:`evidence.htmlreport.write_pdf`); without a Chromium the build
+    still succeeds, and ``pack.json``'s ``"pdf"`` says why there is no PDF and how to make it.
 
     ``targets``, the path of a targets TOML (:func:`evidence.indicators.scorecard.read_targets`), is passed to
     the notebooks as the ``targets`` parameter: the scorecard and monitoring baseline show the distance to each.
@@ -958,8 +907,12 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
                              "key_findings": key_findings})
         title = f"Local Industrial Strategy evidence: {a.name} (" + \
             (f"{kind.label}, {vintage} geography)" if kind.by_vintage else f"{kind.label})")
+        subtitle = f"{kind.label}, {vintage} geography" if kind.by_vintage else kind.label
+        subtitle = subtitle[:1].upper() + subtitle[1:]
         write_html(executed, tmp / f"{stem}.html", title=title, params=params, sources=sources, caveats=caveats,
-                   key_findings=key_findings, omitted=omitted_lines(omitted))
+                   key_findings=key_findings, omitted=omitted_lines(omitted),
+                   embed_charts=embed_charts, area_name=a.name, subtitle=f"{subtitle} ({a.code})")
+        pdf_state = _print_pdf(tmp / f"{stem}.html", tmp / f"{stem}.pdf", pdf, timings)
         manifest = {
             "area": {"code": a.code, "name": a.name, "type": a.type, "vintage": vintage},
             "parameters": params,
@@ -975,6 +928,7 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
             # what a later build may delete when it replaces this pack
             "files": sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file()),
         }
+        manifest["pdf"] = pdf_state
         manifest["headline"] = consistency.headline(tables, a.name)
         (tmp / "pack.json").write_text(json.dumps(manifest, indent=1, default=str) + "\n")
         consistency.check(tmp)
@@ -983,6 +937,24 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         end = time.perf_counter()
         timings.update(export=end - export_start, total=end - start)
     return folder
+
+
+def _print_pdf(html: Path, pdf: Path, wanted: bool, timings: dict | None) -> dict:
+    """Print the report to PDF if asked and a Chromium is there; what ``pack.json`` records about it."""
+    from .htmlreport import NO_PDF_HINT, PdfError, find_chromium, write_pdf
+
+    if not wanted:
+        return {"file": None, "reason": "not asked for (build_pack(pdf=False))"}
+    if find_chromium() is None:
+        return {"file": None, "reason": NO_PDF_HINT}
+    try:
+        seconds = write_pdf(html, pdf)
+    except PdfError as exc:  # the rest of the pack is good: say why there is no PDF rather than fail the build
+        _LOG.warning("%s", exc)
+        return {"file": None, "reason": str(exc)}
+    if timings is not None:
+        timings["pdf"] = seconds
+    return {"file": pdf.name}
 
 
 def _summary(exc: BaseException) -> str:

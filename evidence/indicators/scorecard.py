@@ -46,7 +46,7 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import secrets
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -634,14 +634,15 @@ def _paths(path: Path | str) -> tuple[Path, Path]:
 
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    # not mkstemp, which makes the file 600 whatever the umask: the baseline gets the mode of every other file
+    # of the pack (0666 less the umask), and "x" refuses to write through a file that is already there
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with open(tmp, "x", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes 600; a baseline is shared like every other file of a pack
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
