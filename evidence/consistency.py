@@ -1,11 +1,10 @@
 """One figure, one value: a check that every headline quantity of a built pack agrees wherever it appears.
 
 A pack states the same quantity in several places: the headline table, the scorecard, the people and business
-tables, the scenario's base year, the sentences of the report, and ``pack.json`` (its headline block and its
-key findings). Two places that name the same
-quantity, year and definition must give the same value (to the precision printed). Where two definitions are
-both right, they carry different names (the scenario's "GVA per filled job (balanced GVA)" is not ONS's smoothed
-headline), so they are never compared.
+tables, the scenario's base year, the sentences of the report, and ``pack.json`` (its headline block and its key
+findings). Two places that name the same quantity, year and definition must give the same value (to the precision
+printed). Where two definitions are both right, they carry different names (the scenario's "GVA per filled job
+(balanced GVA)" is not ONS's smoothed headline), so they are never compared.
 
 :func:`collect` gathers the quantities of a pack folder (its ``tables/*.parquet``, the Markdown of its executed
 notebooks and ``pack.json``); :func:`check` raises :class:`~evidence.errors.InconsistentPackError` on any
