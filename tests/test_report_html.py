@@ -210,3 +210,13 @@ def test_pdf_has_page_numbers_and_the_cli_adds_it_to_a_pack(executed, tmp_path):
         return
     text = PdfReader(pdf).pages[0].extract_text()
     assert f"Page 1 of {_pages(pdf)}" in text
+
+
+def test_build_without_chromium_says_in_one_line_how_to_get_the_pdf(monkeypatch, capsys):
+    import evidence.report
+
+    monkeypatch.setenv(htmlreport.CHROMIUM_ENV, "")
+    monkeypatch.setattr(evidence.report, "build_many", lambda areas, **kw: {a: None for a in areas})
+    assert cli.main(["build", "Blackpool", "--quiet"]) == 0
+    hints = [line for line in capsys.readouterr().err.splitlines() if "PDF" in line]
+    assert len(hints) == 1 and "install chromium" in hints[0] and "evidence pdf PACK_FOLDER" in hints[0]
