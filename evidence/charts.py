@@ -94,9 +94,8 @@ def shorten(label: str, width: int = 45) -> str:
     label = str(label)
     if len(label) <= width:
         return label
-    cut = label[: width - 1]
-    if " " in cut[width // 2:]:
-        cut = cut[: cut.rindex(" ")]
+    cut = label[:width]
+    cut = cut[: cut.rindex(" ")] if " " in cut[width // 2:] else cut[:-1]
     return cut.rstrip(" ,;:-–") + "…"
 
 
