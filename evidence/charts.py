@@ -418,6 +418,8 @@ def scenario_lines(traj: pd.DataFrame, *, measure: str = "jobs") -> Figure:
         raise ValueError(f"the frame has no {measure} rows")
     if t["area_code"].nunique() != 1:
         raise ValueError("scenario_lines draws one area; filter the frame first")
+    from .scenarios import scenario_label
+
     scale, ylabel, _, what, up, down = _SCALES[measure]
     fig, ax = new_figure()
     scenarios = list(dict.fromkeys(t["scenario"]))
@@ -430,7 +432,7 @@ def scenario_lines(traj: pd.DataFrame, *, measure: str = "jobs") -> Figure:
         drawn.setdefault(sc, values)
         colour = PALETTE[scenarios.index(sc) % len(PALETTE)]
         dashed = rd != "chosen"
-        label = sc + (f" ({rd} reading)" if dashed else "")
+        label = scenario_label(sc) + (f" ({rd} reading)" if dashed else "")
         ax.plot(g["year"], g["value"] / scale, color=colour, linewidth=2, linestyle="--" if dashed else "-",
                 label=label)
         ends.append((g["value"].iloc[-1], colour))
@@ -453,7 +455,7 @@ def scenario_lines(traj: pd.DataFrame, *, measure: str = "jobs") -> Figure:
         f"{fmt_value(highs[0], measure)}–{fmt_value(highs[-1], measure)}"
     verb = up if highs[0] >= base else down if highs[-1] < base else "move"
     title = f"{area}: {what} {verb} from {fmt_value(base, measure)} in {base_year} to {span} by {horizon}" + (
-        f" across {len(ends)} scenario paths" if len(ends) > 1 else f" ({scenarios[0]})")
+        f" across {len(ends)} scenario paths" if len(ends) > 1 else f" ({scenario_label(scenarios[0])})")
     if measure != "jobs":
         title += f", {_priced('', t, measure).strip(' ()')}"
     return finish(fig, ax, title=title, note=provenance.source_note(traj))
@@ -499,6 +501,8 @@ def waterfall(decomp: pd.DataFrame) -> Figure:
             ax.plot([i + 0.3, i + 0.7], [r["end"] / scale] * 2, color=GREY, linewidth=0.8)
     ax.set_xticks(range(4), labels)
     ax.set_ylabel(_priced(_SCALES["gva"][1], decomp, "gva"))
+    from .scenarios import scenario_label
+
     je, pe = steps.loc["jobs effect", "value"], steps.loc["productivity effect", "value"]
     change = steps.loc["horizon", "value"] - steps.loc["base", "value"]
     area, sc = decomp["area_name"].iloc[0], decomp["scenario"].iloc[0]
@@ -509,8 +513,8 @@ def waterfall(decomp: pd.DataFrame) -> Figure:
     else:
         split = f"jobs effect {fmt_value(je, 'gva')}, productivity effect {fmt_value(pe, 'gva')}"
     title = (f"{area}: GVA ({_priced('', decomp, 'gva').strip(' ()')}) {verb} by {fmt_value(abs(change), 'gva')} "
-             f"from {b} to {h} under {sc}"
-             f"{'' if rd == 'chosen' else f' ({rd} reading)'}: {split}")
+             f"from {b} to {h} ({scenario_label(sc)}"
+             f"{'' if rd == 'chosen' else f', {rd} reading'}): {split}")
     return finish(fig, ax, title=title, note=provenance.source_note(decomp))
 
 

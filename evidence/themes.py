@@ -525,7 +525,14 @@ def arc_scenarios(ctx) -> pd.DataFrame | None:
             for name in ("arc-trend", "arc-transformational")]
     out = pd.concat(runs, ignore_index=True)
     out.attrs["caveats"] = list(dict.fromkeys(c for r in runs for c in r.attrs.get("caveats", [])))
-    return provenance.combine(out, *runs)
+    return provenance.combine(_own_name(out, ctx), *runs)
+
+
+def _own_name(traj: pd.DataFrame, ctx) -> pd.DataFrame:
+    """The area's rows named as the pack names it: a LEP's code may carry another vintage's name in the data
+    (E37000003 is "Buckinghamshire" at 2021 but "Buckinghamshire Thames Valley" at 2017)."""
+    traj.loc[traj["area_code"] == ctx.area.code, "area_name"] = ctx.name
+    return traj
 
 
 def own_trend(ctx, *, window: tuple[int, int] = (2013, 2023), horizon: int = 2050,
@@ -548,7 +555,7 @@ def own_trend(ctx, *, window: tuple[int, int] = (2013, 2023), horizon: int = 205
         "source": {"publisher": "LIS Evidence", "title": "Trend projection on the area's own history",
                    "date": str(window[1])},
     }, origin="own-trend")
-    return scenarios.run(sc)
+    return _own_name(scenarios.run(sc), ctx)
 
 
 def jobs_backtest(ctx, *, fit: tuple[int, int] = (2004, 2013), test: tuple[int, int] = (2014, 2023)) -> pd.DataFrame:

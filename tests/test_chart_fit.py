@@ -194,3 +194,26 @@ def test_the_longest_names_are_the_ones_tested():
     # read off the shipped geography: the longest names an evidence pack can carry in its titles
     assert NAMES["lep-2017"] == "Derby, Derbyshire, Nottingham and Nottinghamshire"
     assert len(NAMES["lad"]) >= 36
+
+
+# ------------------------------------------------------------------- titles and legends name things as people do
+def test_scenario_legends_use_the_scenarios_labels_not_their_keys():
+    fig = charts.scenario_lines(_scenario_frame("Lancashire"), measure="jobs")
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["Arc: trend", "Arc: transformational"]
+    wf_title = _draw("waterfall", "Lancashire").axes[0].get_title(loc="left").replace("\n", " ")
+    assert "(Arc: transformational)" in wf_title and "arc-" not in wf_title
+
+
+def test_the_arc_charts_of_a_2017_pack_are_titled_with_the_2017_name(raw_data_dir):
+    from evidence import themes
+    from evidence.notebook import Context
+
+    area = geography.resolve("BTVLEP", vintage=2017)
+    ctx = Context(area=area, vintage=2017, year=2023, comparators=["England", "UK"])
+    assert ctx.name == "Buckinghamshire Thames Valley"  # the E37000003 of 2017; "Buckinghamshire" at 2021
+    arc = themes.arc_scenarios(ctx)
+    for measure in ("jobs", "gva"):
+        title = charts.scenario_lines(arc, measure=measure).axes[0].get_title(loc="left").replace("\n", " ")
+        assert title.startswith("Buckinghamshire Thames Valley: ")
+    trend = themes.own_trend(ctx)
+    assert set(trend.loc[trend["area_code"] == area.code, "area_name"]) == {"Buckinghamshire Thames Valley"}
