@@ -189,8 +189,9 @@ class Context:
                            "note": provenance.source_note(df), "caveats": table_caveats,
                            "unit": df.attrs.get("unit")})
 
-    def figure(self, key: str, fig) -> None:
-        """Show a figure and, in a pack, save it as PNG (200 dpi) and SVG."""
+    def figure(self, key: str, fig, *, alt: str | None = None) -> None:
+        """Show a figure and, in a pack, save it as PNG (200 dpi) and SVG. ``alt`` is the image's alt text: the
+        chart's finding in words, computed from the data (default: the chart's title)."""
         from . import charts
 
         png = charts.render(fig, None if self.pack_dir is None else self.pack_dir / "charts" / key)
@@ -198,10 +199,12 @@ class Context:
             from IPython.display import Image, display
         except ImportError:
             return
-        title = fig._suptitle.get_text() if fig._suptitle is not None else fig.axes[0].get_title() if fig.axes else key
+        title = fig._suptitle.get_text() if fig._suptitle is not None else \
+            next((t for a in fig.axes for t in (a.get_title(loc="left"), a.get_title()) if t), key)
         # the key lets the report give the image an anchor (``chart-<key>``) that key findings link to
-        alt = {"image/png": {"alt": title.replace("\n", " "), "key": key}}
-        display(Image(data=png, format="png"), metadata=alt)
+        text = " ".join(str(alt if alt else title).split())
+        meta = {"image/png": {"alt": text, "key": key}}
+        display(Image(data=png, format="png"), metadata=meta)
 
 
 def setup(*, area: str, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
