@@ -217,3 +217,30 @@ def test_the_arc_charts_of_a_2017_pack_are_titled_with_the_2017_name(raw_data_di
         assert title.startswith("Buckinghamshire Thames Valley: ")
     trend = themes.own_trend(ctx)
     assert set(trend.loc[trend["area_code"] == area.code, "area_name"]) == {"Buckinghamshire Thames Valley"}
+
+
+# ------------------------------------------------------------------------- tables: a caption and units
+def test_a_shown_table_has_its_title_as_caption_and_its_unit_in_the_headers():
+    from evidence.notebook import _text_table
+
+    df = pd.DataFrame({"industry": ["C"], "start_value": [1200.0], "change": [-35.5], "lq": [1.25]})
+    df.attrs["unit"] = "£ million"
+    styler, plain = _text_table("t", df, "Shift-share <of> GVA, 2013–2023")
+    html = styler.to_html()
+    assert "<caption>Shift-share &lt;of&gt; GVA, 2013–2023</caption>" in html
+    head = plain.splitlines()[1].split("\t")
+    assert head == ["Industry code", "Start value (£ million)", "Change (£ million)", "LQ"]
+
+
+def test_a_figure_s_alt_text_is_the_finding_passed_and_defaults_to_its_title(monkeypatch):
+    import IPython.display
+
+    from evidence.notebook import Context
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, metadata=None: shown.append(metadata))
+    ctx = Context(area=geography.resolve("Lancashire"), vintage=2021, year=2023, comparators=["England"])
+    ctx.figure("scenario", charts.scenario_lines(_scenario_frame("Lancashire"), measure="jobs"))
+    ctx.figure("t", _draw("line_trend", "Lancashire"), alt="GVA per hour worked in Lancashire was\n£37.00 in 2023.")
+    assert shown[0]["image/png"]["alt"].startswith("Lancashire: filled jobs rise from 0.28m in 2023")
+    assert shown[1]["image/png"] == {"alt": "GVA per hour worked in Lancashire was £37.00 in 2023.", "key": "t"}
