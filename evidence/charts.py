@@ -135,8 +135,9 @@ def _finish(fig, title: str, note: str, *, title_size: float = 12, note_size: fl
         height = max(fig.get_figheight(), 1.5 * (title_h + note_h))
     fig.set_figheight(height)
     if ax is None:
-        fig.suptitle("\n".join(title_lines), x=0.1 / width, y=1 - 0.06 / height, ha="left", va="top",
-                     fontsize=title_size, fontweight="bold")
+        sup = fig.suptitle("\n".join(title_lines), x=0.1 / width, y=1 - 0.06 / height, ha="left", va="top",
+                           fontsize=title_size, fontweight="bold")
+        sup.set_in_layout(False)  # its room is the rect's top margin: tight_layout would reserve it twice
         top = 1 - (title_h + 0.05) / height
     else:
         ax.set_title("\n".join(title_lines), loc="left", fontsize=title_size, fontweight="bold")
