@@ -38,20 +38,113 @@ def _style(ax) -> None:
     ax.set_axisbelow(True)
 
 
-def _finish(fig, title: str, note: str) -> Figure:
-    # Wrap widths follow the figure's width (12-pt bold titles take about 0.1 in a character, 7-pt notes 0.052).
+def _text_width(fig, text: str, *, fontsize: float, bold: bool = False) -> float:
+    """The width of ``text`` in inches when drawn on ``fig`` (measured by the Agg renderer, not guessed)."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer = _canvas(fig).get_renderer()
+    prop = FontProperties(size=fontsize, weight="bold" if bold else "normal")
+    w, _, _ = renderer.get_text_width_height_descent(text, prop, ismath=False)
+    return w / fig.dpi
+
+
+def wrap(fig, text: str, width: float, *, fontsize: float, bold: bool = False) -> list[str]:
+    """``text`` broken into lines no wider than ``width`` inches at ``fontsize`` on ``fig``: at spaces, and
+    inside a word only when the word alone is wider than the line.
+
+    Examples
+    --------
+    >>> fig, _ = new_figure(width=4, height=3)
+    >>> lines = wrap(fig, "GVA per hour worked in a very long area name is 12% above the UK", 2.0, fontsize=10)
+    >>> len(lines) > 1 and all(_text_width(fig, line, fontsize=10) <= 2.0 for line in lines)
+    True
+    """
+    lines: list[str] = []
+    for para in str(text).split("\n"):
+        line = ""
+        for word in para.split():
+            trial = f"{line} {word}" if line else word
+            if _text_width(fig, trial, fontsize=fontsize, bold=bold) <= width:
+                line = trial
+                continue
+            if line:
+                lines.append(line)
+            while _text_width(fig, word, fontsize=fontsize, bold=bold) > width and len(word) > 1:
+                cut = len(word) - 1
+                while cut > 1 and _text_width(fig, word[:cut] + "-", fontsize=fontsize, bold=bold) > width:
+                    cut -= 1
+                lines.append(word[:cut] + "-")
+                word = word[cut:]
+            line = word
+        lines.append(line)
+    return lines
+
+
+def shorten(label: str, width: int = 45) -> str:
+    """A tick or legend label cut at a word boundary to at most ``width`` characters, with an ellipsis (the
+    full name stays in the table beside the chart).
+
+    Examples
+    --------
+    >>> shorten("Derby, Derbyshire, Nottingham and Nottinghamshire", 30)
+    'Derby, Derbyshire, Nottingham…'
+    >>> shorten("Lancashire")
+    'Lancashire'
+    """
+    label = str(label)
+    if len(label) <= width:
+        return label
+    cut = label[:width]
+    cut = cut[: cut.rindex(" ")] if " " in cut[width // 2:] else cut[:-1]
+    return cut.rstrip(" ,;:-–") + "…"
+
+
+def _wrap_legend(ax, width: int = 40) -> None:
+    """Wrap long legend labels (e.g. a long area name) so the legend stays inside the axes."""
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    for t in legend.get_texts():
+        t.set_text("\n".join(textwrap.wrap(t.get_text(), width)) or t.get_text())
+
+
+def _canvas(fig):
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    return fig.canvas
+
+
+def _finish(fig, title: str, note: str, *, title_size: float = 12, note_size: float = 7, ax=None) -> Figure:
+    # The title and the note are wrapped to the figure's width as drawn (measured, not guessed from a count of
+    # characters), so no area name's length pushes them out of the figure. With ``ax``, the title is that axes'
+    # left-aligned title (the layout then makes room for it) rather than the figure's.
+    _canvas(fig)
     width = fig.get_figwidth()
-    title = textwrap.fill(title, int(width * 9.5))
-    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
-    title_h = 0.25 + 0.2 * (title.count("\n") + 1)
-    wrapped = textwrap.fill(note, min(NOTE_WIDTH, int(width * 18)))
-    lines = wrapped.count("\n") + 1
-    # The figure grows by the note's height, so a long list of sources never squeezes the chart.
-    note_h = 0.14 * lines + 0.1
-    height = fig.get_figheight() + note_h
+    usable = width - 0.2
+    title_lines = wrap(fig, title, usable - (1.2 if ax is not None else 0.0), fontsize=title_size, bold=True)
+    note_lines = wrap(fig, note, usable, fontsize=note_size)
+    for a in fig.axes:
+        _wrap_legend(a)
+    title_h = 0.12 + title_size * 1.25 * len(title_lines) / 72
+    note_h = 0.1 + note_size * 1.25 * len(note_lines) / 72
+    if ax is None:
+        # The figure grows by the note's height and by a title longer than two lines, so neither squeezes the chart.
+        height = fig.get_figheight() + note_h + max(0.0, title_h - 0.5)
+    else:
+        # A fixed-size chart (the scenario charts) keeps its size unless its title and note would take over a third.
+        height = max(fig.get_figheight(), 1.5 * (title_h + note_h))
     fig.set_figheight(height)
-    fig.text(0.01, 0.01, wrapped, fontsize=7, color="#555555", ha="left", va="bottom")
-    fig.tight_layout(rect=(0, note_h / height, 1, 1 - title_h / height))
+    if ax is None:
+        sup = fig.suptitle("\n".join(title_lines), x=0.1 / width, y=1 - 0.06 / height, ha="left", va="top",
+                           fontsize=title_size, fontweight="bold")
+        sup.set_in_layout(False)  # its room is the rect's top margin: tight_layout would reserve it twice
+        top = 1 - (title_h + 0.05) / height
+    else:
+        ax.set_title("\n".join(title_lines), loc="left", fontsize=title_size, fontweight="bold")
+        top = 1 - 0.05 / height
+    fig.text(0.1 / width, 0.04 / height, "\n".join(note_lines), fontsize=note_size, color="#555555", ha="left",
+             va="bottom")
+    fig.tight_layout(rect=(0, (note_h + 0.05) / height, 1, top))
     return fig
 
 
@@ -104,7 +197,7 @@ def ranked_bars(df: pd.DataFrame, *, title: str, xlabel: str, highlight_code: st
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
     colours = [HIGHLIGHT if c == highlight_code else "#BBBBBB" for c in d[code]]
-    ax.barh(d[label].astype(str), d[value], color=colours)
+    ax.barh([shorten(v, 60) for v in d[label]], d[value], color=colours)
     if reference is not None:
         ax.axvline(reference, color=OKABE_ITO[5], linestyle="--", linewidth=1.2, label=reference_label)
         ax.legend(frameon=False, fontsize=8, loc="lower right")
@@ -122,7 +215,7 @@ def bars(df: pd.DataFrame, *, title: str, ylabel: str, label: str, value: str = 
     colours = [HIGHLIGHT if (highlight is None or lab == highlight) else COMPARATOR for lab in df[label]]
     if highlight is None:
         colours = [OKABE_ITO[0] if v >= 0 else OKABE_ITO[5] for v in df[value].fillna(0)]
-    ax.bar(df[label].astype(str), df[value], color=colours)
+    ax.bar([shorten(v, 40) for v in df[label]], df[value], color=colours)
     ax.axhline(0, color="#333333", linewidth=0.8)
     ax.set_ylabel(ylabel)
     if percent:
@@ -138,6 +231,7 @@ def mix_bars(df: pd.DataFrame, *, title: str, label: str = "industry_name", note
     mix and within-industry contribution to the gap in GVA per job, £ per job, with the total last."""
     d = df.iloc[::-1]
     fig = Figure(figsize=(8, max(4.0, 0.32 * len(d) + 1.4)))
+    _canvas(fig)
     ax = fig.subplots()
     _style(ax)
     ax.grid(axis="y", visible=False)
@@ -185,6 +279,7 @@ def area_map(lads, *, highlight: Sequence[str], context, title: str, note: str |
     colour-blind-safe scale with a labelled colour bar, ``shade_label``), and the area's LADs are outlined
     instead of filled; LADs without a value stay grey."""
     fig = Figure(figsize=(7, 7))
+    _canvas(fig)
     ax = fig.subplots()
     context.plot(ax=ax, color="#EEEEEE", edgecolor="white", linewidth=0.5)
     members = lads[lads["area_code"].isin(list(highlight))]
@@ -267,6 +362,7 @@ def lq_bars(df: pd.DataFrame, *, title: str, label: str = "industry_name", value
     specialisation (house colour), below 1 muted."""
     d = df.dropna(subset=[value]).sort_values(value)
     fig = Figure(figsize=(8, max(4.0, 0.28 * len(d) + 1.4)))
+    _canvas(fig)
     ax = fig.subplots()
     _style(ax)
     ax.grid(axis="y", visible=False)
@@ -297,17 +393,9 @@ def _priced(label: str, df: pd.DataFrame, measure: str) -> str:
 
 
 def finish(fig: Figure, ax, *, title: str, note: str) -> Figure:
-    """Set the title (wrapped to the figure's width) and put ``note`` (the source note) under the chart."""
-    width = fig.get_figwidth()
-    title_lines = textwrap.wrap(title, int(width * 8.5))
-    width_chars = int(width * 16)
-    ax.set_title("\n".join(title_lines), loc="left", fontsize=11, fontweight="bold")
-    lines = textwrap.wrap(note, width_chars)
-    fig.text(0.01, 0.015, "\n".join(lines), ha="left", va="bottom", fontsize=6.5, color=GREY)
-    bottom = 0.12 + 0.025 * len(lines)
-    top = 0.93 - 0.045 * (len(title_lines) - 1)
-    fig.subplots_adjust(left=0.1, right=0.86, bottom=bottom, top=top)
-    return fig
+    """Set the title (wrapped to the figure's width as drawn) above the chart and put ``note`` (the source
+    note) under it, laid out so that neither, nor any label, lies outside the figure."""
+    return _finish(fig, title, note, title_size=11, note_size=6.5, ax=ax)
 
 
 def fmt_value(value: float, measure: str) -> str:
@@ -331,6 +419,8 @@ def scenario_lines(traj: pd.DataFrame, *, measure: str = "jobs") -> Figure:
         raise ValueError(f"the frame has no {measure} rows")
     if t["area_code"].nunique() != 1:
         raise ValueError("scenario_lines draws one area; filter the frame first")
+    from .scenarios import scenario_label
+
     scale, ylabel, _, what, up, down = _SCALES[measure]
     fig, ax = new_figure()
     scenarios = list(dict.fromkeys(t["scenario"]))
@@ -343,7 +433,7 @@ def scenario_lines(traj: pd.DataFrame, *, measure: str = "jobs") -> Figure:
         drawn.setdefault(sc, values)
         colour = PALETTE[scenarios.index(sc) % len(PALETTE)]
         dashed = rd != "chosen"
-        label = sc + (f" ({rd} reading)" if dashed else "")
+        label = scenario_label(sc) + (f" ({rd} reading)" if dashed else "")
         ax.plot(g["year"], g["value"] / scale, color=colour, linewidth=2, linestyle="--" if dashed else "-",
                 label=label)
         ends.append((g["value"].iloc[-1], colour))
@@ -366,7 +456,7 @@ def scenario_lines(traj: pd.DataFrame, *, measure: str = "jobs") -> Figure:
         f"{fmt_value(highs[0], measure)}–{fmt_value(highs[-1], measure)}"
     verb = up if highs[0] >= base else down if highs[-1] < base else "move"
     title = f"{area}: {what} {verb} from {fmt_value(base, measure)} in {base_year} to {span} by {horizon}" + (
-        f" across {len(ends)} scenario paths" if len(ends) > 1 else f" ({scenarios[0]})")
+        f" across {len(ends)} scenario paths" if len(ends) > 1 else f" ({scenario_label(scenarios[0])})")
     if measure != "jobs":
         title += f", {_priced('', t, measure).strip(' ()')}"
     return finish(fig, ax, title=title, note=provenance.source_note(traj))
@@ -412,6 +502,8 @@ def waterfall(decomp: pd.DataFrame) -> Figure:
             ax.plot([i + 0.3, i + 0.7], [r["end"] / scale] * 2, color=GREY, linewidth=0.8)
     ax.set_xticks(range(4), labels)
     ax.set_ylabel(_priced(_SCALES["gva"][1], decomp, "gva"))
+    from .scenarios import scenario_label
+
     je, pe = steps.loc["jobs effect", "value"], steps.loc["productivity effect", "value"]
     change = steps.loc["horizon", "value"] - steps.loc["base", "value"]
     area, sc = decomp["area_name"].iloc[0], decomp["scenario"].iloc[0]
@@ -422,8 +514,8 @@ def waterfall(decomp: pd.DataFrame) -> Figure:
     else:
         split = f"jobs effect {fmt_value(je, 'gva')}, productivity effect {fmt_value(pe, 'gva')}"
     title = (f"{area}: GVA ({_priced('', decomp, 'gva').strip(' ()')}) {verb} by {fmt_value(abs(change), 'gva')} "
-             f"from {b} to {h} under {sc}"
-             f"{'' if rd == 'chosen' else f' ({rd} reading)'}: {split}")
+             f"from {b} to {h} ({scenario_label(sc)}"
+             f"{'' if rd == 'chosen' else f', {rd} reading'}): {split}")
     return finish(fig, ax, title=title, note=provenance.source_note(decomp))
 
 
@@ -456,7 +548,7 @@ def category_comparison(df: pd.DataFrame, *, title: str, xlabel: str, category: 
     for yi, v in zip(y, vals, strict=True):
         if pd.isna(v):
             ax.text(0.2, yi + h / 2, "n/a", va="center", fontsize=7, color=GREY)
-    ax.set_yticks(y, d[category].astype(str))
+    ax.set_yticks(y, [shorten(v, 55) for v in d[category]])
     ax.tick_params(axis="y", labelsize=8)
     ax.set_xlabel(xlabel)
     ax.legend(frameon=False, fontsize=8, loc="lower right")

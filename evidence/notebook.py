@@ -72,11 +72,26 @@ def _safe(text: str, names=()) -> str:
     return out
 
 
-def _text_table(key: str, shown: pd.DataFrame):
+def _with_units(shown: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
+    """``text`` with the table's unit added to the headers of the value columns that are formatted by it
+    (``Value``, ``Change``, ``Start value``...), when the whole table has one unit (its ``unit`` attribute, or a
+    ``unit`` column with a single value); a table of several units keeps its per-row ``Unit`` column."""
+    units = shown["unit"].dropna().astype(str).unique() if "unit" in shown else []
+    unit = shown.attrs.get("unit") or (units[0] if len(units) == 1 else None)
+    if not unit:
+        return text
+    by_unit = {formats.header(c) for c in shown.columns
+               if str(c) in formats.COLUMNS and formats.COLUMNS[str(c)][1] is None}
+    return text.rename(columns={h: f"{h} ({unit})" for h in text.columns if h in by_unit and "(" not in h})
+
+
+def _text_table(key: str, shown: pd.DataFrame, caption: str | None = None):
     """The table as the report shows it: every cell formatted by its unit (:mod:`evidence.formats`) and
-    escaped, headers readable, numbers right-aligned; and the same cells as tab-separated plain text."""
+    escaped, headers readable (with the unit where the table has one), numbers right-aligned, ``caption`` as
+    its ``<caption>``; and the same cells as tab-separated plain text."""
     values, _ = formats.present(shown)
-    text = formats.as_text(shown)
+    text = _with_units(shown, formats.as_text(shown))
+    values.columns = text.columns
     numeric = [c for c in values.columns
                if pd.api.types.is_numeric_dtype(values[c]) and not pd.api.types.is_bool_dtype(values[c])]
     styler = (text.style.set_uuid(key).hide(axis="index").format(escape="html")
@@ -84,6 +99,11 @@ def _text_table(key: str, shown: pd.DataFrame):
     if numeric:
         styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
     plain = "\n".join("\t".join(map(str, row)) for row in [list(text.columns), *text.itertuples(index=False)])
+    if caption:
+        styler = styler.set_caption(formats.escape_html(caption)).set_table_styles(
+            [{"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold;"}],
+            overwrite=False)
+        plain = f"{caption}\n{plain}"
     return styler, plain
 
 
@@ -194,10 +214,10 @@ class Context:
         """Show a table with its source note, and register it for the pack's workbook. With ``show``, the
         report displays ``show`` (e.g. part of a long ranking) and the workbook still gets all of ``df``."""
         shown = df if show is None else show
-        _markdown(f"**{formats.escape_markdown(title)}**")
         if isinstance(shown, pd.DataFrame):
-            _display_styled(*_text_table(key, shown))
+            _display_styled(*_text_table(key, shown, title))
         else:
+            _markdown(f"**{formats.escape_markdown(title)}**")
             _display(shown)
         _markdown(f"*{formats.escape_markdown(provenance.source_note(df))}*")
         table_caveats = [str(c) for c in df.attrs.get("caveats", []) if c] if isinstance(df, pd.DataFrame) else []
@@ -212,8 +232,9 @@ class Context:
                            "note": provenance.source_note(df), "caveats": table_caveats,
                            "unit": df.attrs.get("unit")})
 
-    def figure(self, key: str, fig) -> None:
-        """Show a figure and, in a pack, save it as PNG (200 dpi) and SVG."""
+    def figure(self, key: str, fig, *, alt: str | None = None) -> None:
+        """Show a figure and, in a pack, save it as PNG (200 dpi) and SVG. ``alt`` is the image's alt text: the
+        chart's finding in words, computed from the data (default: the chart's title)."""
         from . import charts
 
         png = charts.render(fig, None if self.pack_dir is None else self.pack_dir / "charts" / key)
@@ -221,10 +242,12 @@ class Context:
             from IPython.display import Image, display
         except ImportError:
             return
-        title = fig._suptitle.get_text() if fig._suptitle is not None else fig.axes[0].get_title() if fig.axes else key
+        title = fig._suptitle.get_text() if fig._suptitle is not None else \
+            next((t for a in fig.axes for t in (a.get_title(loc="left"), a.get_title()) if t), key)
         # the key lets the report give the image an anchor (``chart-<key>``) that key findings link to
-        alt = {"image/png": {"alt": title.replace("\n", " "), "key": key}}
-        display(Image(data=png, format="png"), metadata=alt)
+        text = " ".join(str(alt if alt else title).split())
+        meta = {"image/png": {"alt": text, "key": key}}
+        display(Image(data=png, format="png"), metadata=meta)
 
 
 def setup(*, area: str, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,

@@ -124,7 +124,7 @@ SENSITIVITY_JOBS = (-0.005, 0.0, 0.005, 0.01, 0.015, 0.02)
 SENSITIVITY_PRODUCTIVITY = (0.0, 0.01, 0.02, 0.03, 0.04)
 
 _TOP_KEYS = {"name", "title", "description", "area", "vintage", "base_year", "horizon", "trend", "jobs", "gva",
-             "productivity", "source", "prices"}
+             "productivity", "source", "prices", "label"}
 _FIGURE_KEYS = {
     "jobs": {"increment", "cagr", "history", "measured_from", "alternative", "unit", "published", "note"},
     "gva": {"increment", "cagr", "history", "measured_from", "alternative", "unit", "price_basis", "price_year",
@@ -182,6 +182,7 @@ class Scenario:
     origin: str = "<dict>"
     base_dir: Path | None = None
     prices: str = "real"
+    label: str = ""
 
     @property
     def price_label(self) -> str:
@@ -221,6 +222,23 @@ def list_scenarios() -> list[str]:
     True
     """
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+
+
+def scenario_label(name: str) -> str:
+    """The human name of a scenario for a chart's legend: a shipped scenario's ``label`` (``"Arc: trend"``),
+    else its name in words.
+
+    Examples
+    --------
+    >>> scenario_label("arc-transformational"), scenario_label("own-trend")
+    ('Arc: transformational', 'Own trend')
+    """
+    path = SCENARIO_DIR / f"{name}.toml"
+    if path.is_file():
+        label = tomllib.loads(path.read_text(encoding="utf-8")).get("label")
+        if label:
+            return str(label)
+    return str(name).replace("-", " ").replace("_", " ").strip().capitalize()
 
 
 def load_scenario(name_or_file: str | Path) -> Scenario:
@@ -317,7 +335,7 @@ def parse_scenario(data: Mapping, *, origin: str = "<dict>", base_dir: Path | No
     return Scenario(name=name, title=str(data.get("title", name)), area=area.strip(), vintage=vintage,
                     base_year=base_year, horizon=horizon, jobs=jobs, output=output, trend=trend,
                     description=str(data.get("description", "")).strip(), source=source, origin=origin,
-                    base_dir=base_dir, prices=prices)
+                    base_dir=base_dir, prices=prices, label=str(data.get("label") or scenario_label(name)))
 
 
 def price_label(prices: str, year: int | None) -> str:

@@ -527,7 +527,14 @@ def arc_scenarios(ctx) -> pd.DataFrame | None:
             for name in ("arc-trend", "arc-transformational")]
     out = pd.concat(runs, ignore_index=True)
     out.attrs["caveats"] = list(dict.fromkeys(c for r in runs for c in r.attrs.get("caveats", [])))
-    return provenance.combine(out, *runs)
+    return provenance.combine(_own_name(out, ctx), *runs)
+
+
+def _own_name(traj: pd.DataFrame, ctx) -> pd.DataFrame:
+    """The area's rows named as the pack names it: a LEP's code may carry another vintage's name in the data
+    (E37000003 is "Buckinghamshire" at 2021 but "Buckinghamshire Thames Valley" at 2017)."""
+    traj.loc[traj["area_code"] == ctx.area.code, "area_name"] = ctx.name
+    return traj
 
 
 def own_trend(ctx, *, window: tuple[int, int] = (2013, 2023), horizon: int = 2050,
@@ -550,7 +557,7 @@ def own_trend(ctx, *, window: tuple[int, int] = (2013, 2023), horizon: int = 205
         "source": {"publisher": "LIS Evidence", "title": "Trend projection on the area's own history",
                    "date": str(window[1])},
     }, origin="own-trend")
-    return scenarios.run(sc)
+    return _own_name(scenarios.run(sc), ctx)
 
 
 def jobs_backtest(ctx, *, fit: tuple[int, int] = (2004, 2013), test: tuple[int, int] = (2014, 2023)) -> pd.DataFrame:
@@ -1071,3 +1078,108 @@ def age_structure(ctx) -> pd.DataFrame:
                       "the total resident population, so the age structure and the old-age dependency ratio cannot "
                       "be computed from official figures yet. The source needed is ONS mid-year population "
                       "estimates by single year of age (Nomis dataset NM_2002_1).")
+
+
+# ------------------------------------------------------------------------------------ charts' alt text
+def trend_alt(df: pd.DataFrame, ctx, *, what: str, unit_fmt: str = "£{:,.2f}", against: str = ENGLAND.code) -> str:
+    """A line chart's finding for its alt text: the area's latest value against ``against`` (England), and
+    where the line started.
+
+    The gap is relative (``100 (a / b - 1)``) for levels, and a difference in points for rates in % or per 100.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> ctx = SimpleNamespace(area=SimpleNamespace(code="E1", name="Ashire"), name="Ashire")
+    >>> df = pd.DataFrame({"area_code": ["E1", "E1", "E92000001", "E92000001"], "area_name": "x",
+    ...                    "year": [2013, 2023, 2013, 2023], "value": [30.0, 44.1, 28.0, 39.37], "unit": "£"})
+    >>> trend_alt(df, ctx, what="GVA per hour worked")
+    "GVA per hour worked in Ashire was £44.10 in 2023, 12.0% above England's £39.37 (£30.00 in 2013)."
+    """
+    have = df.dropna(subset=["value"])
+    mine = have[have["area_code"] == ctx.area.code].sort_values("year")
+    if mine.empty:
+        return f"{what} in {ctx.name}: no value."
+    last, first = mine.iloc[-1], mine.iloc[0]
+    year = int(last["year"])
+    text = f"{what} in {ctx.name} was {unit_fmt.format(last['value'])} in {year}"
+    ref = have[(have["area_code"] == against) & (have["year"] == year)]["value"]
+    if against != ctx.area.code and len(ref):
+        r = float(ref.iloc[0])
+        label = "England's" if against == ENGLAND.code else "the UK's"
+        unit = str(df["unit"].dropna().iloc[0]) if "unit" in df and df["unit"].notna().any() else ""
+        if "%" in unit or "per 100" in unit:
+            gap = float(last["value"]) - r
+            points = "percentage points" if "%" in unit else "points"
+            text += f", {abs(gap):.1f} {points} {'above' if gap >= 0 else 'below'} {label} {unit_fmt.format(r)}"
+        elif r:
+            pct = 100 * (float(last["value"]) / r - 1)
+            text += f", {abs(pct):.1f}% {'above' if pct >= 0 else 'below'} {label} {unit_fmt.format(r)}"
+    if int(first["year"]) != year:
+        text += f" ({unit_fmt.format(first['value'])} in {int(first['year'])})"
+    return text + "."
+
+
+def map_alt(ctx, title: str) -> str:
+    """The overview map's alt text: its title and the districts it highlights, by name."""
+    names = geography.members(ctx.area, vintage=ctx.vintage)["lad_name"].astype(str).tolist()
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"Map. {title}: {listed}."
+
+
+def bubble_alt(df: pd.DataFrame, ctx) -> str:
+    """The growth-against-specialisation chart's finding: how many sections are relative specialisations
+    (LQ above 1) and which of them grew fastest, against the same section in England."""
+    d = df.dropna(subset=["lq", "growth_cagr"])
+    spec = d[d["lq"] > 1]
+    label = "industry_name" if "industry_name" in d else "industry"
+    text = f"Of {len(d)} industry sections, {len(spec)} are relative specialisations of {ctx.name} (LQ above 1)"
+    if len(spec):
+        top = spec.loc[spec["growth_cagr"].idxmax()]
+        text += (f"; the fastest-growing of them is {top[label]} (LQ {top['lq']:.2f}), at "
+                 f"{100 * top['growth_cagr']:.1f}% a year in nominal GVA")
+        if "national_growth_cagr" in top and pd.notna(top["national_growth_cagr"]):
+            text += f" against {100 * top['national_growth_cagr']:.1f}% in England"
+    return text + "."
+
+
+def scenario_alt(traj: pd.DataFrame, ctx, *, measure: str) -> str:
+    """A scenario chart's finding: the area's ``measure`` (``"jobs"`` or ``"gva"``) at the base year and at the
+    horizon under each scenario (its chosen reading), with the implied compound annual growth."""
+    from .charts import fmt_value
+    from .scenarios import scenario_label
+
+    t = traj[(traj["measure"] == measure) & (traj["reading"] == "chosen") & (traj["area_code"] == ctx.area.code)]
+    if t.empty:
+        return f"No {measure} scenario for {ctx.name}."
+    what = "filled jobs" if measure == "jobs" else f"GVA ({price_basis(t)[4:].removeprefix('in ')})"
+    bits = []
+    for sc, g in t.groupby("scenario", sort=False):
+        g = g.sort_values("year")
+        b, h = float(g["value"].iloc[0]), float(g["value"].iloc[-1])
+        n = int(g["year"].iloc[-1]) - int(g["year"].iloc[0])
+        rate = 100 * ((h / b) ** (1 / n) - 1) if b > 0 and n else float("nan")
+        bits.append(f"{fmt_value(h, measure)} by {int(g['year'].iloc[-1])} under {scenario_label(sc)} "
+                    f"({rate:.2f}% a year)")
+    base_year = int(t["year"].min())
+    base = float(t.loc[t["year"] == base_year, "value"].iloc[0])
+    return f"{what[:1].upper() + what[1:]} in {ctx.name}: {fmt_value(base, measure)} in {base_year}; " \
+           + "; ".join(bits) + "."
+
+
+def waterfall_alt(decomp: pd.DataFrame, ctx) -> str:
+    """A scenario waterfall's finding: GVA at the base year and the horizon, and how much of the change comes
+    from more jobs and how much from GVA per job."""
+    from .charts import fmt_value
+    from .scenarios import scenario_label
+
+    s = decomp.set_index("step")["value"]
+    b, h = int(decomp["base_year"].iloc[0]), int(decomp["horizon"].iloc[0])
+
+    def signed(v: float) -> str:
+        return ("+" if v >= 0 else "−") + fmt_value(abs(v), "gva")
+
+    basis = price_basis(decomp)[4:].removeprefix("in ")
+    return (f"GVA ({basis}) in {ctx.name} under {scenario_label(decomp['scenario'].iloc[0])}: "
+            f"{fmt_value(s['base'], 'gva')} in {b} to {fmt_value(s['horizon'], 'gva')} in {h}; the jobs effect is "
+            f"{signed(s['jobs effect'])} and the productivity effect {signed(s['productivity effect'])}.")
