@@ -529,9 +529,10 @@ def _anchor(text: str) -> str:
 
 
 def write_html(executed: list[Path], path: Path, *, title: str, params: dict, sources: list[dict],
-               caveats: list[str]) -> None:
+               caveats: list[str], embed_charts: bool = True) -> None:
     """Merge the executed notebooks into one self-contained HTML report: code hidden, a table of contents,
-    the parameters and data releases at the top."""
+    the parameters and data releases at the top. With ``embed_charts`` false, each chart is an ``<img>`` linking
+    its file ``charts/<key>.png`` beside the report instead of a data URI (a site's packs stay small)."""
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -563,7 +564,32 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
     exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(report)
-    path.write_text(_with_alt_text(body, cells), encoding="utf-8")
+    body = _with_alt_text(body, cells)
+    if not embed_charts:
+        body = _linked_charts(body, cells, path.parent)
+    path.write_text(body, encoding="utf-8")
+
+
+def _linked_charts(body: str, cells: list, folder: Path) -> str:
+    """The report with each chart's data URI replaced by the relative link ``charts/<key>.png`` (the key is in
+    the output's metadata), where that file exists in ``folder``; a chart without one stays embedded."""
+    links = {}
+    for cell in cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            png = out.get("data", {}).get("image/png")
+            key = (out.get("metadata", {}).get("image/png") or {}).get("key")
+            if png and key and (folder / "charts" / f"{key}.png").is_file():
+                links["data:image/png;base64," + "".join(png).replace("\n", "")] = f"charts/{key}.png"
+    if not links:
+        return body
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, features="html.parser")
+    for img in soup.find_all("img"):
+        link = links.get(img.get("src", "").replace("\n", ""))
+        if link:
+            img["src"] = link
+    return str(soup)
 
 
 def _with_alt_text(body: str, cells: list) -> str:
@@ -823,8 +849,11 @@ def _out_folder(out: Path | str | None) -> Path:
 def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
                comparators: Sequence[str] = ("England", "UK"), out: Path | None = None,
                notebooks: Sequence[Path] | None = None, timings: dict | None = None,
-               targets: Path | str | None = None) -> Path:
+               targets: Path | str | None = None, embed_charts: bool = True) -> Path:
     """Build one area's pack and return its folder (:func:`pack_folder`).
+
+    With ``embed_charts`` false, the HTML report links its charts (``charts/<key>.png``) instead of embedding
+    them (see :func:`write_html`): a site of every area stays small.
 
     ``targets``, the path of a targets TOML (:func:`evidence.indicators.scorecard.read_targets`), is passed to
     the notebooks as the ``targets`` parameter: the scorecard and monitoring baseline show the distance to each.
@@ -865,7 +894,8 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         kind = areatypes.get(a.type)
         title = f"Local Industrial Strategy evidence: {a.name} (" + \
             (f"{kind.label}, {vintage} geography)" if kind.by_vintage else f"{kind.label})")
-        write_html(executed, tmp / f"{stem}.html", title=title, params=params, sources=sources, caveats=caveats)
+        write_html(executed, tmp / f"{stem}.html", title=title, params=params, sources=sources, caveats=caveats,
+                   embed_charts=embed_charts)
         manifest = {
             "area": {"code": a.code, "name": a.name, "type": a.type, "vintage": vintage},
             "parameters": params,
@@ -924,11 +954,11 @@ def _log_failure(out: Path, area: str, vintage: int, trace: str, summary: str) -
 
 
 def _build_one(area: str, vintage: int, out: Path, year: int | None,
-               notebooks: Sequence[Path] | None = None, targets: str | None = None
+               notebooks: Sequence[Path] | None = None, targets: str | None = None, embed_charts: bool = True
                ) -> tuple[str, Path | None, str | None]:
     try:
         return area, build_pack(area, vintage=vintage, out=out, year=year, notebooks=notebooks,
-                                targets=targets), None
+                                targets=targets, embed_charts=embed_charts), None
     except Exception as exc:  # one failing area must not stop the others; its traceback goes to its log
         return area, None, _log_failure(out, area, vintage, traceback.format_exc(), _summary(exc))
 
@@ -970,7 +1000,7 @@ def _notebook_for_shipping(path: Path) -> bytes:
 
 
 def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str, bytes],
-                  targets: str | None = None) -> ShippedPack:
+                  targets: str | None = None, embed_charts: bool = True) -> ShippedPack:
     """Build one area's pack in a temporary folder and return its files: the task that runs on an executor's
     workers, which need not share a filesystem with the client.
 
@@ -984,6 +1014,8 @@ def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str
         The theme notebooks by file name, sent by the client so that every worker runs the same ones.
     targets : str, optional
         The text of a targets TOML, sent by the client (the worker may not see the client's files).
+    embed_charts : bool
+        As for :func:`build_pack`.
 
     Returns
     -------
@@ -1003,7 +1035,8 @@ def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str
             targets_path.write_text(targets, encoding="utf-8")
         error = trace = folder = None
         try:
-            folder = build_pack(area, vintage=vintage, out=out, year=year, notebooks=paths, targets=targets_path)
+            folder = build_pack(area, vintage=vintage, out=out, year=year, notebooks=paths, targets=targets_path,
+                                embed_charts=embed_charts)
         except Exception as exc:  # sent back to the client, which logs it like a local failure
             error, trace = _summary(exc), traceback.format_exc()
         files = {p.relative_to(out).as_posix(): p.read_bytes()
@@ -1061,7 +1094,8 @@ def _receive(pack: ShippedPack, out: Path, vintage: int) -> str | None:
 
 def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE, out: Path | None = None,
                jobs: int = 1, year: int | None = None, progress: bool = True, executor: Executor | None = None,
-               notebooks: Sequence[Path] | None = None, targets: Path | str | None = None) -> dict[str, str | None]:
+               notebooks: Sequence[Path] | None = None, targets: Path | str | None = None,
+               embed_charts: bool = True) -> dict[str, str | None]:
     """Build packs for many areas in parallel; a failing area is logged and does not stop the others.
 
     Every pack is written as :func:`build_pack` writes it (a temporary folder swapped in, under the pack's
@@ -1088,6 +1122,8 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
         The theme notebooks to run (default: all of :func:`theme_notebooks`).
     targets : Path or str, optional
         A targets TOML for every pack's scorecard (see :func:`build_pack`).
+    embed_charts : bool
+        As for :func:`build_pack` (a site passes False: its reports link their chart files).
 
     Returns
     -------
@@ -1102,7 +1138,7 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
         if executor is not None:
             shipped = {p.name: _notebook_for_shipping(p) for p in (notebooks or theme_notebooks())}
             text = Path(targets).read_text(encoding="utf-8") if targets else None
-            futs = {executor.submit(build_shipped, a, vintage, year, shipped, text): a for a in areas}
+            futs = {executor.submit(build_shipped, a, vintage, year, shipped, text, embed_charts): a for a in areas}
             try:
                 for fut in bar(as_completed(futs), total=len(futs)):
                     a = futs.pop(fut)  # drop the future as soon as its files are written: packs are megabytes each
@@ -1117,11 +1153,12 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
             return results
         if jobs <= 1:
             for a in bar(areas):
-                results[a] = _build_one(a, vintage, out, year, notebooks, targets)[2]
+                results[a] = _build_one(a, vintage, out, year, notebooks, targets, embed_charts)[2]
             return results
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_reset_signals)
         try:
-            futs = {pool.submit(_build_one, a, vintage, out, year, notebooks, targets): a for a in areas}
+            futs = {pool.submit(_build_one, a, vintage, out, year, notebooks, targets, embed_charts): a
+                    for a in areas}
             for fut in bar(as_completed(futs), total=len(futs)):
                 a, _, err = fut.result()
                 results[a] = err
