@@ -34,7 +34,8 @@ A pack is rebuilt only when its key changes: the sha256 of
 - its parameters (area, type, vintage).
 
 The sources of each pack are kept with its key in ``<out>/site.json``, so touching one dataset rebuilds exactly
-the packs that used it. A page is written only when its text changes.
+the packs that used it. Packs are built in chunks and ``site.json`` is updated after each, so an interrupted
+build keeps the packs it finished. A page is written only when its text changes.
 """
 
 from __future__ import annotations
@@ -742,20 +743,37 @@ def build_site(out: Path | str = "site", *, types: Sequence[str] | None = None, 
             reused.append((a, v))
         else:
             todo.append((a, v))
+    def entry(a: geography.Area, v: int, pack: dict) -> dict:
+        sources = _source_names(pack)
+        return {"key": key_of(a, v, sources), "code": a.code, "type": a.type, "vintage": v, "sources": sources}
+
+    def manifest_of(packs: dict) -> dict:
+        return {"site_version": SITE_VERSION, "toolkit_version": __version__, "vintage": vintage,
+                "lep_vintages": lep_vs, "code": code, "pins": pins, "sources": dict(sorted(hashes.items())),
+                "packs": dict(sorted(packs.items()))}
+
     failed = {}
-    for v in sorted({v for _, v in todo}, reverse=True):
-        batch = [f"{a.type}:{a.code}" for a, v_ in todo if v_ == v]
-        results = report.build_many(batch, vintage=v, out=packs_dir, jobs=jobs, progress=progress,
-                                    embed_charts=False)
-        failed.update({(q, v): e for q, e in results.items() if e})
+    checkpoint = dict(keys)
+    # in chunks, recording the keys of the packs built after each, so that an interrupted run keeps its work
+    chunk = max(20 * jobs, 20)
+    for v in sorted({v for _, v in todo}, key=lambda v: (v == vintage, v)):  # the few LEPs of other vintages first
+        batch = [a for a, v_ in todo if v_ == v]
+        for i in range(0, len(batch), chunk):
+            part = batch[i:i + chunk]
+            results = report.build_many([f"{a.type}:{a.code}" for a in part], vintage=v, out=packs_dir, jobs=jobs,
+                                        progress=progress, embed_charts=False)
+            failed.update({(q, v): e for q, e in results.items() if e})
+            for a in part:
+                pack_json = packs_dir / names[(a, v)] / "pack.json"
+                if not results.get(f"{a.type}:{a.code}") and pack_json.exists():
+                    checkpoint[names[(a, v)]] = entry(a, v, json.loads(pack_json.read_text(encoding="utf-8")))
+            _write(manifest_path, json.dumps(manifest_of(checkpoint), indent=1) + "\n", [])
     built = [(a, v) for a, v in todo if not failed.get((f"{a.type}:{a.code}", v))]
     new_keys, sites = {}, []
     for a, v in built + reused:
         folder = packs_dir / names[(a, v)]
         pack = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
-        sources = _source_names(pack)
-        new_keys[folder.name] = {"key": key_of(a, v, sources), "code": a.code, "type": a.type, "vintage": v,
-                                 "sources": sources}
+        new_keys[folder.name] = entry(a, v, pack)
         sites.append(SiteArea(a, folder.name, pack, _england(folder), vintage=v if a.type == "lep" else None))
     # packs of areas no longer in the site
     if packs_dir.is_dir():
@@ -764,10 +782,7 @@ def build_site(out: Path | str = "site", *, types: Sequence[str] | None = None, 
                     and (p / "pack.json").exists():
                 shutil.rmtree(p)
     pages = write_pages(out, sites, vintage=vintage)
-    manifest = {"site_version": SITE_VERSION, "toolkit_version": __version__, "vintage": vintage,
-                "lep_vintages": lep_vs, "code": code, "pins": pins, "sources": dict(sorted(hashes.items())),
-                "packs": dict(sorted(new_keys.items()))}
-    _write(manifest_path, json.dumps(manifest, indent=1) + "\n", [])
+    _write(manifest_path, json.dumps(manifest_of(new_keys), indent=1) + "\n", [])
     return {"built": [names[x] for x in built], "reused": [names[x] for x in reused],
             "failed": {f"{q} ({v})" if q.startswith("lep:") else q: e for (q, v), e in failed.items()},
             "pages": len(pages), "seconds": time.perf_counter() - start}

@@ -24,7 +24,8 @@ SMALL = ["lep:Lancashire", "lep:Greater Manchester", "ca:Greater Manchester", "l
 
 @pytest.fixture(scope="module")
 def small_site(tmp_path_factory) -> tuple[Path, dict, dict]:
-    """The small site built once for the module (six packs, one process), then rebuilt with no change."""
+    """The small site built once for the module (eight packs, one process: the two LEPs at 2017 and 2021), then
+    rebuilt with no change."""
     out = tmp_path_factory.mktemp("site") / "site"
     first = site.build_site(out, areas=SMALL, jobs=1, progress=False)
     start = time.perf_counter()
@@ -91,17 +92,55 @@ def test_names_are_escaped_and_missing_values_shown_as_such(tmp_path):
 # ---------------------------------------------------------------------------------------------- the small site
 def test_small_site_pages(small_site):
     out, first, second = small_site
-    assert not first["failed"] and len(first["built"]) == 6
-    assert second["built"] == [] and len(second["reused"]) == 6 and second["wall"] < 60
+    assert not first["failed"] and len(first["built"]) == 8
+    assert second["built"] == [] and len(second["reused"]) == 8 and second["wall"] < 60
     areas = sorted(p.name for p in (out / "areas").glob("*.html"))
-    assert areas == ["blackpool-lad.html", "greater-manchester-ca.html", "greater-manchester.html", "lancashire.html",
-                     "north-west.html", "oxford-cambridge-arc.html"]
+    # both LEPs at 2021 and at 2017 (the acceptance of issue 17), the other areas once
+    assert areas == ["blackpool-lad.html", "greater-manchester-2017.html", "greater-manchester-ca.html",
+                     "greater-manchester.html", "lancashire-2017.html", "lancashire.html", "north-west.html",
+                     "oxford-cambridge-arc.html"]
     index = (out / "index.html").read_text(encoding="utf-8")
     for a in areas:
         assert f'href="areas/{a}"' in index
     assert "<svg" in index and 'data-code="E37000019"' in index  # the LEP map, Lancashire a link
-    for name in ("index", "compare", "about", "league/index", "league/gva-per-hour-lep", "maps/lad-jobs"):
+    for name in ("index", "compare", "about", "league/index", "league/gva-per-hour-lep", "maps/lad-jobs",
+                 "league/gva-per-hour-lep-2017", "maps/lep-2017-gva-per-hour"):
         assert (out / f"{name}.html").exists()
+
+
+def test_two_lep_vintages(small_site):
+    """Each LEP vintage has its own league tables, map and search entries; a 2017 LEP's name carries its year."""
+    out, _, _ = small_site
+    import json
+
+    pack = json.loads((out / "packs" / "lancashire-2017" / "pack.json").read_text())
+    assert pack["area"]["vintage"] == 2017 and pack["area"]["code"] == "E37000019"
+    page = (out / "areas" / "lancashire-2017.html").read_text(encoding="utf-8")
+    assert "<h1>Lancashire (2017)</h1>" in page and "2017 geography" in page
+    assert 'href="../league/gva-per-hour-lep-2017.html"' in page
+    with open(out / "league" / "gva-per-hour-lep-2017.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["area_code"] for r in rows) == ["E37000015", "E37000019"]
+    assert {r["area_type"] for r in rows} == {"lep"} and {r["lep_vintage"] for r in rows} == {"2017"}
+    data = json.loads((out / "assets" / "data.js").read_text().removeprefix("window.SITE = ").rstrip(";\n"))
+    entry = next(a for a in data["areas"] if a["t"] == "lep-2017" and a["c"] == "E37000019")
+    assert entry["n"] == "Lancashire (2017)" and entry["u"] == "areas/lancashire-2017.html"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "LEPs (2017 geography)" in index and "LEPs (2021 geography)" in index
+    assert 'href="areas/lancashire-2017.html">Lancashire (2017)<' in index
+    # a district's page links its LEP at both vintages
+    bp = (out / "areas" / "blackpool-lad.html").read_text(encoding="utf-8")
+    assert '<a href="lancashire-2017.html">Lancashire</a>' in bp and '<a href="lancashire.html">Lancashire</a>' in bp
+
+
+def test_reports_link_their_chart_files(small_site):
+    """In a site, a pack's report links ``charts/<key>.png`` (which exists) rather than embedding it."""
+    out, _, _ = small_site
+    folder = out / "packs" / "blackpool-lad"
+    links = [url for tag, url, _ in _links(folder / "blackpool-lad.html") if tag == "img"]
+    linked = [u for u in links if u.startswith("charts/")]
+    assert len(linked) >= 10 and all((folder / u).is_file() for u in linked)
+    assert sum(u.startswith("data:") for u in links) <= 1  # an image without a chart key stays embedded
 
 
 def test_area_page_against_england_and_pack_links(small_site):
@@ -215,8 +254,9 @@ def _results(driver, query: str) -> list[str]:
 def test_search_in_browser(served, driver):
     driver.get(served + "index.html")
     found = _results(driver, "Greater Manchester")
-    assert len(found) == 2, found
-    assert any("combined authority" in r for r in found) and any("LEP" in r for r in found)
+    assert len(found) == 3, found  # the LEP at 2021 and at 2017, and the combined authority
+    assert any("combined authority" in r for r in found) and any(r.startswith("Greater Manchester LEP") for r in found)
+    assert any(r.startswith("Greater Manchester (2017) LEP") for r in found)
     assert any(r.startswith("Blackpool") for r in _results(driver, "Blackpol"))
     assert any(r.startswith("Lancashire") for r in _results(driver, "E37000019"))
     assert _errors(driver) == []
@@ -256,10 +296,11 @@ def test_league_table_sorts(served, driver):
 
 @browser
 def test_compare_link_shows_the_chosen_areas(served, driver):
-    driver.get(served + "compare.html?a=lep:E37000019,ca:E47000001,lad:E06000009")
+    driver.get(served + "compare.html?a=lep:E37000019,ca:E47000001,lad:E06000009,lep-2017:E37000019")
     heads = [th.text for th in driver.find_elements("css selector", "#compare-table thead th")]
     assert heads[0] == "Indicator" and heads[-1] == "England"
-    assert heads[1:4] == ["Lancashire (LEP)", "Greater Manchester (combined authority)", "Blackpool (district)"]
+    assert heads[1:5] == ["Lancashire (LEP)", "Greater Manchester (combined authority)", "Blackpool (district)",
+                          "Lancashire (2017) (LEP)"]
     rows = driver.find_elements("css selector", "#compare-table tbody tr")
     assert len(rows) == len(site.INDICATORS)
     shot = Path(os.environ.get("SITE_SCREENSHOTS", "")) if os.environ.get("SITE_SCREENSHOTS") else None
@@ -283,3 +324,34 @@ def test_cli_site_options(capsys):
     assert "--port is for --serve" in capsys.readouterr().err
     with pytest.raises(EvidenceError, match="not 'country'"):
         site.site_areas(["country"])
+
+
+# ------------------------------------------------------------------------------------------ incremental builds
+def test_sources_key_follows_only_the_releases_used():
+    hashes = {"gva": "1", "bres-lad-division-2015-2017": "2"}
+    key = site.sources_key(["gva"], hashes, pins="p")
+    assert key == site.sources_key(["gva"], {**hashes, "bres-lad-division-2015-2017": "3"}, pins="p")
+    assert key != site.sources_key(["gva"], {**hashes, "gva": "9"}, pins="p")
+    assert key != site.sources_key(["gva"], hashes, pins="q")
+
+
+def test_touching_one_dataset_rebuilds_exactly_the_packs_that_used_it(small_site, monkeypatch):
+    """Issue 18: BRES by district and SIC division 2015-2017 is read by the district, region and Arc packs but
+    not by the LEP and CA packs (their sector tables come from the LEP and CA BRES files), so a new content hash
+    for it rebuilds exactly those three. Runs last: it rebuilds packs of the module's site."""
+    import json
+
+    out, _, _ = small_site
+    touched = "bres-lad-division-2015-2017"
+    users = sorted(p.parent.name for p in (out / "packs").glob("*/pack.json")
+                   if touched in {s.get("name") for s in json.loads(p.read_text())["sources"]})
+    assert users == ["blackpool-lad", "north-west", "oxford-cambridge-arc"]  # read off the packs' sources
+    real = site.source_hashes
+    monkeypatch.setattr(site, "source_hashes", lambda: {**real(), touched: "0" * 64})
+    again = site.build_site(out, areas=SMALL, jobs=1, progress=False)
+    assert not again["failed"]
+    assert sorted(again["built"]) == users
+    assert sorted(again["reused"]) == ["greater-manchester", "greater-manchester-2017", "greater-manchester-ca",
+                                       "lancashire", "lancashire-2017"]
+    manifest = json.loads((out / "site.json").read_text())
+    assert manifest["sources"][touched] == "0" * 64
