@@ -25,12 +25,15 @@ SMALL = ["lep:Lancashire", "lep:Greater Manchester", "ca:Greater Manchester", "l
 @pytest.fixture(scope="module")
 def small_site(tmp_path_factory) -> tuple[Path, dict, dict]:
     """The small site built once for the module (eight packs, one process: the two LEPs at 2017 and 2021), then
-    rebuilt with no change."""
+    rebuilt with no change. The last test of the module rebuilds some of its packs."""
     out = tmp_path_factory.mktemp("site") / "site"
     first = site.build_site(out, areas=SMALL, jobs=1, progress=False)
+    mark = time.time()
     start = time.perf_counter()
     second = site.build_site(out, areas=SMALL, jobs=1, progress=False)
     second["wall"] = time.perf_counter() - start
+    second["written"] = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                               if p.is_file() and p.stat().st_mtime > mark)
     return out, first, second
 
 
@@ -94,6 +97,7 @@ def test_small_site_pages(small_site):
     out, first, second = small_site
     assert not first["failed"] and len(first["built"]) == 8
     assert second["built"] == [] and len(second["reused"]) == 8 and second["wall"] < 60
+    assert second["written"] == []  # a rebuild with no change writes no page, not even site.json
     areas = sorted(p.name for p in (out / "areas").glob("*.html"))
     # both LEPs at 2021 and at 2017 (the acceptance of issue 17), the other areas once
     assert areas == ["blackpool-lad.html", "greater-manchester-2017.html", "greater-manchester-ca.html",
@@ -321,6 +325,11 @@ def test_cli_site_options(capsys):
                                       "--serve", "--port", "8123"])
     assert (args.out, args.types, args.jobs, args.vintage, args.serve, args.port) == (Path("x"), "ca,region", 2, 2017,
                                                                                       True, 8123)
+    assert tuple(args.lep_vintages) == (2017, 2021)  # the default: LEPs at both geographies
+    assert build_parser().parse_args(["site", "--lep-vintages", "2020"]).lep_vintages == [2020]
+    assert build_parser().parse_args(["site", "--lep-vintages", ""]).lep_vintages == []
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["site", "--lep-vintages", "2019"])
     assert main(["site", "--out", "x", "--port", "8123"]) == 2  # --port without --serve: an error, nothing built
     assert "--port is for --serve" in capsys.readouterr().err
     with pytest.raises(EvidenceError, match="not 'country'"):
@@ -337,25 +346,26 @@ def test_sources_key_follows_only_the_releases_used():
 
 
 def test_touching_one_dataset_rebuilds_exactly_the_packs_that_used_it(small_site, monkeypatch):
-    """Issue 18: BRES by district and SIC division 2015-2017 is read by the district, region and Arc packs but
-    not by the LEP and CA packs (their sector tables come from the LEP and CA BRES files), so a new content hash
-    for it rebuilds exactly those three. Runs last: it rebuilds packs of the module's site."""
+    """Issue 18: the LEP boundaries (May 2021; the snapshot's ``boundaries-lep.parquet``) are used by every pack
+    of the site at the 2021 geography but by neither LEP at 2017 (their pack.json sources, read off the packs), so a
+    new content hash for them rebuilds exactly the six 2021 packs and reuses the two 2017 ones. Runs last: it
+    rebuilds packs of the module's site."""
     import json
 
     out, _, _ = small_site
-    touched = "bres-lad-division-2015-2017"
+    touched = "boundaries-lep21"
     users = sorted(p.parent.name for p in (out / "packs").glob("*/pack.json")
                    if touched in {s.get("name") for s in json.loads(p.read_text())["sources"]})
-    assert users == ["blackpool-lad", "north-west", "oxford-cambridge-arc"]  # read off the packs' sources
-    real = site.source_hashes
-    monkeypatch.setattr(site, "source_hashes", lambda: {**real(), touched: "0" * 64})
+    assert users == ["blackpool-lad", "greater-manchester", "greater-manchester-ca", "lancashire", "north-west",
+                     "oxford-cambridge-arc"]
+    real = site.source_hashes()
+    assert touched in real  # a dataset of the snapshot, with a content hash
+    monkeypatch.setattr(site, "source_hashes", lambda: {**real, touched: "0" * 64})
     again = site.build_site(out, areas=SMALL, jobs=1, progress=False)
     assert not again["failed"]
     assert sorted(again["built"]) == users
-    assert sorted(again["reused"]) == ["greater-manchester", "greater-manchester-2017", "greater-manchester-ca",
-                                       "lancashire", "lancashire-2017"]
-    manifest = json.loads((out / "site.json").read_text())
-    assert manifest["sources"][touched] == "0" * 64
+    assert sorted(again["reused"]) == ["greater-manchester-2017", "lancashire-2017"]
+    assert json.loads((out / "site.json").read_text())["sources"][touched] == "0" * 64
 
 
 def test_write_html_links_chart_files_only_when_asked(tmp_path):
