@@ -38,6 +38,11 @@ def _vintage(value: str) -> int:
     return v
 
 
+def _vintages(value: str) -> list[int]:
+    """A comma-separated list of LEP vintages ('' for none)."""
+    return [_vintage(v.strip()) for v in value.split(",") if v.strip()]
+
+
 def cmd_areas(args) -> int:
     from . import geography
 
@@ -373,8 +378,8 @@ def cmd_site(args) -> int:
     if args.port is not None and not args.serve:
         raise EvidenceError("--port is for --serve")
     types = [t.strip() for t in args.types.split(",") if t.strip()] if args.types else None
-    result = site.build_site(args.out, types=types, areas=args.areas, vintage=args.vintage, jobs=args.jobs,
-                             progress=not args.quiet)
+    result = site.build_site(args.out, types=types, areas=args.areas, vintage=args.vintage,
+                             lep_vintages=args.lep_vintages, jobs=args.jobs, progress=not args.quiet)
     print(f"site written to {args.out}: {result['pages']} pages, {len(result['built'])} pack(s) built, "
           f"{len(result['reused'])} reused, in {result['seconds']:.1f} s", file=sys.stderr)
     for a, e in result["failed"].items():
@@ -389,7 +394,10 @@ def _add_site_parser(sub) -> None:
                         "tables, maps, compare)")
     sp.add_argument("areas", nargs="*", help="areas to include besides --types (names, codes or type:name)")
     sp.add_argument("--out", type=Path, default=Path("site"), help="the site's folder (default site/)")
-    sp.add_argument("--vintage", type=_vintage, default=2021, help="LEP vintage: 2017, 2020 or 2021 (default 2021)")
+    sp.add_argument("--vintage", type=_vintage, default=2021, help="the site's geography: 2017, 2020 or 2021 "
+                    "(default 2021); groupings use it, and LEPs are built at it as well as at --lep-vintages")
+    sp.add_argument("--lep-vintages", type=_vintages, default=(2017, 2021), metavar="V,V",
+                    help="every LEP is also built at these vintages (default 2017,2021; '' for --vintage only)")
     sp.add_argument("--types", default=None, help="every area of these types, comma-separated, from "
                     "lep,ca,region,group,itl3,lad (default: all of them unless areas are given)")
     sp.add_argument("--jobs", type=int, default=1, help="parallel pack builds (default 1)")

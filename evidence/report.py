@@ -992,11 +992,11 @@ def _log_failure(out: Path, area: str, vintage: int, trace: str, summary: str) -
 
 
 def _build_one(area: str, vintage: int, out: Path, year: int | None,
-               notebooks: Sequence[Path] | None = None, targets: str | None = None
+               notebooks: Sequence[Path] | None = None, targets: str | None = None, embed_charts: bool = True
                ) -> tuple[str, Path | None, str | None]:
     try:
         return area, build_pack(area, vintage=vintage, out=out, year=year, notebooks=notebooks,
-                                targets=targets), None
+                                targets=targets, embed_charts=embed_charts), None
     except Exception as exc:  # one failing area must not stop the others; its traceback goes to its log
         return area, None, _log_failure(out, area, vintage, traceback.format_exc(), _summary(exc))
 
@@ -1038,7 +1038,7 @@ def _notebook_for_shipping(path: Path) -> bytes:
 
 
 def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str, bytes],
-                  targets: str | None = None) -> ShippedPack:
+                  targets: str | None = None, embed_charts: bool = True) -> ShippedPack:
     """Build one area's pack in a temporary folder and return its files: the task that runs on an executor's
     workers, which need not share a filesystem with the client.
 
@@ -1052,6 +1052,8 @@ def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str
         The theme notebooks by file name, sent by the client so that every worker runs the same ones.
     targets : str, optional
         The text of a targets TOML, sent by the client (the worker may not see the client's files).
+    embed_charts : bool
+        As for :func:`build_pack`.
 
     Returns
     -------
@@ -1071,7 +1073,8 @@ def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str
             targets_path.write_text(targets, encoding="utf-8")
         error = trace = folder = None
         try:
-            folder = build_pack(area, vintage=vintage, out=out, year=year, notebooks=paths, targets=targets_path)
+            folder = build_pack(area, vintage=vintage, out=out, year=year, notebooks=paths, targets=targets_path,
+                                embed_charts=embed_charts)
         except Exception as exc:  # sent back to the client, which logs it like a local failure
             error, trace = _summary(exc), traceback.format_exc()
         files = {p.relative_to(out).as_posix(): p.read_bytes()
@@ -1129,7 +1132,8 @@ def _receive(pack: ShippedPack, out: Path, vintage: int) -> str | None:
 
 def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE, out: Path | None = None,
                jobs: int = 1, year: int | None = None, progress: bool = True, executor: Executor | None = None,
-               notebooks: Sequence[Path] | None = None, targets: Path | str | None = None) -> dict[str, str | None]:
+               notebooks: Sequence[Path] | None = None, targets: Path | str | None = None,
+               embed_charts: bool = True) -> dict[str, str | None]:
     """Build packs for many areas in parallel; a failing area is logged and does not stop the others.
 
     Every pack is written as :func:`build_pack` writes it (a temporary folder swapped in, under the pack's
@@ -1156,6 +1160,8 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
         The theme notebooks to run (default: all of :func:`theme_notebooks`).
     targets : Path or str, optional
         A targets TOML for every pack's scorecard (see :func:`build_pack`).
+    embed_charts : bool
+        As for :func:`build_pack` (a site passes False: its reports link their chart files).
 
     Returns
     -------
@@ -1170,7 +1176,7 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
         if executor is not None:
             shipped = {p.name: _notebook_for_shipping(p) for p in (notebooks or theme_notebooks())}
             text = Path(targets).read_text(encoding="utf-8") if targets else None
-            futs = {executor.submit(build_shipped, a, vintage, year, shipped, text): a for a in areas}
+            futs = {executor.submit(build_shipped, a, vintage, year, shipped, text, embed_charts): a for a in areas}
             try:
                 for fut in bar(as_completed(futs), total=len(futs)):
                     a = futs.pop(fut)  # drop the future as soon as its files are written: packs are megabytes each
@@ -1185,11 +1191,12 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
             return results
         if jobs <= 1:
             for a in bar(areas):
-                results[a] = _build_one(a, vintage, out, year, notebooks, targets)[2]
+                results[a] = _build_one(a, vintage, out, year, notebooks, targets, embed_charts)[2]
             return results
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_reset_signals)
         try:
-            futs = {pool.submit(_build_one, a, vintage, out, year, notebooks, targets): a for a in areas}
+            futs = {pool.submit(_build_one, a, vintage, out, year, notebooks, targets, embed_charts): a
+                    for a in areas}
             for fut in bar(as_completed(futs), total=len(futs)):
                 a, _, err = fut.result()
                 results[a] = err

@@ -15,12 +15,27 @@ Every link is relative, so the site works from ``file://``, from :func:`serve` (
 static host; the JavaScript (``assets/site.js``) is small, written for the site and needed only for search,
 sorting and compare.
 
+LEPs at two vintages
+--------------------
+A site holds every LEP at each of :data:`LEP_VINTAGES` (2017 and 2021) and at ``vintage`` (``--vintage``, the
+geography of everything else). A LEP at another vintage than ``vintage`` is its own kind of area in the site
+(``lep-2017``): its own league tables, map, search entries and compare key (``lep-2017:E37000017``), and its
+name carries the year ("Buckinghamshire Thames Valley (2017)").
+
 Incremental builds
 ------------------
-A pack is rebuilt only when its key changes: the sha256 of the data it is built from (the snapshot's
-``MANIFEST.json``, the raw official files present, the Nomis pins), of the toolkit's code (every file of
-``evidence/`` except this module and its templates, and the source of the theme notebooks) and of its parameters
-(area, type, vintage). Keys are kept in ``<out>/site.json``. A page is written only when its text changes.
+A pack is rebuilt only when its key changes: the sha256 of
+
+- the data it used: every data release its ``pack.json`` lists under ``sources``, each by its content hash
+  (:func:`source_hashes`: the sha256 of the snapshot parquet files made from it, by the snapshot's
+  ``MANIFEST.json``, and the names and sizes of its raw files present), and the Nomis pins;
+- the toolkit's code (every file of ``evidence/`` except this module and its templates, and the source of the
+  theme notebooks);
+- its parameters (area, type, vintage).
+
+The sources of each pack are kept with its key in ``<out>/site.json``, so touching one dataset rebuilds exactly
+the packs that used it. Packs are built in chunks and ``site.json`` is updated after each, so an interrupted
+build keeps the packs it finished. A page is written only when its text changes.
 """
 
 from __future__ import annotations
@@ -44,11 +59,13 @@ from . import __version__, areatypes, config, geography, report
 from .errors import EvidenceError
 
 #: Site format version: bump when the pages or the manifest change shape.
-SITE_VERSION = "1"
+SITE_VERSION = "2"
 #: Area types a site may hold, in the order the home page lists them.
 SITE_TYPES = ("lep", "ca", "region", "group", "itl3", "lad")
 #: Types that can be drawn on the home page's map (from the district boundaries).
 MAP_TYPES = ("lep", "ca", "lad")
+#: LEP vintages every site holds (besides its ``vintage``).
+LEP_VINTAGES = (2017, 2021)
 
 TEMPLATES = Path(__file__).with_name("site_templates")
 _SELF = {Path(__file__).name}
@@ -157,6 +174,78 @@ def pack_key(area: geography.Area, vintage: int, *, data: str | None = None, cod
     return _sha((data or data_hash()).encode(), (code or code_hash()).encode(), params.encode())
 
 
+_FILE_SHA: dict[tuple[str, int, int], str] = {}
+
+
+def _file_sha(path: Path) -> str:
+    st = path.stat()
+    stamp = (str(path), st.st_size, st.st_mtime_ns)
+    if stamp not in _FILE_SHA:
+        _FILE_SHA[stamp] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return _FILE_SHA[stamp]
+
+
+def source_hashes() -> dict[str, str]:
+    """The content hash of every data release a pack may list in its ``sources``, by the release's name.
+
+    A release's hash is the sha256 of the sha256 of every snapshot parquet file made from it (the datasets of
+    the snapshot's ``MANIFEST.json`` listing it among their sources, and the snapshot's extra files, such as the
+    boundaries, whose metadata names it) and of the names and sizes of its raw files present in ``data/raw``
+    (each is checked against its catalogue sha256 when read). A release with neither has the hash of nothing.
+    """
+    import pyarrow.parquet as pq
+
+    snap = config.snapshot_dir()
+    try:
+        manifest = json.loads((snap / "MANIFEST.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    parts: dict[str, list[str]] = {}
+    for name, d in sorted(manifest.get("datasets", {}).items()):
+        path = snap / f"{name}.parquet"
+        digest = _file_sha(path) if path.is_file() else "missing"
+        for src in d.get("sources", []):
+            parts.setdefault(str(src.get("name")), []).append(f"{name}.parquet:{digest}")
+    for files in manifest.get("extras", {}).values():
+        for f in files:
+            path = snap / f
+            if not path.is_file():
+                continue
+            meta = json.loads((pq.read_schema(path).metadata or {}).get(b"evidence", b"{}") or b"{}")
+            for rec in meta.get("provenance", []):
+                parts.setdefault(str(rec.get("name")), []).append(f"{f}:{_file_sha(path)}")
+    raw = config.raw_dir()
+    if raw.is_dir():
+        for folder in sorted(raw.iterdir()):
+            if folder.is_dir() and folder.name != "nomis":
+                parts.setdefault(folder.name, []).extend(
+                    f"raw/{p.relative_to(raw).as_posix()}:{p.stat().st_size}" for p in sorted(folder.rglob("*"))
+                    if p.is_file())
+    return {name: _sha(*(x.encode() for x in sorted(v))) for name, v in parts.items()}
+
+
+def pins_hash() -> str:
+    """sha256 of the Nomis pins (``data/raw/nomis/pins.json``), which every pack's Nomis queries follow."""
+    pins = config.raw_dir() / "nomis" / "pins.json"
+    return _sha(pins.read_bytes() if pins.exists() else b"")
+
+
+def sources_key(sources: Iterable[str], hashes: dict[str, str], *, pins: str = "") -> str:
+    """The data part of a pack's key: the content hash of each release it used (by name, from
+    :func:`source_hashes`; a release without one counts by its name only) and of the Nomis pins.
+
+    >>> sources_key(["a", "b"], {"a": "1", "b": "2"}) == sources_key(["b", "a"], {"a": "1", "b": "2", "c": "3"})
+    True
+    >>> sources_key(["a"], {"a": "1"}) == sources_key(["a"], {"a": "2"})
+    False
+    """
+    return _sha(pins.encode(), *(f"{n}:{hashes.get(n, '')}".encode() for n in sorted(set(sources))))
+
+
+def _source_names(manifest: dict) -> list[str]:
+    return sorted({str(s.get("name")) for s in manifest.get("sources", [])})
+
+
 # ------------------------------------------------------------------------------------------------------ areas
 def site_areas(types: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE) -> list[geography.Area]:
     """Every area of ``types`` (districts: England's, as ``evidence build --all --type lad``)."""
@@ -180,6 +269,9 @@ class SiteArea:
     pack: str  # the pack folder's name, also the stem of the area page
     manifest: dict = field(default_factory=dict)
     england: dict = field(default_factory=dict)  # indicator -> England's value in the pack's headline table
+    vintage: int | None = None  # the pack's vintage (None: the site's)
+    kind: str = ""  # the area's kind in the site (see :func:`kind_key`), set by :func:`write_pages`
+    name: str = ""  # the name the site shows (a LEP at another vintage than the site's carries the year)
 
     @property
     def headline(self) -> dict:
@@ -188,6 +280,46 @@ class SiteArea:
     def value(self, indicator: str) -> float | None:
         v = self.headline.get(indicator, {}).get("value")
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def kind_key(area_type: str, vintage: int | None, site_vintage: int) -> str:
+    """The kind of an area in a site: its type, and for a LEP at another vintage than the site's, the vintage.
+
+    >>> kind_key("lep", 2017, 2021), kind_key("lep", 2021, 2021), kind_key("ca", None, 2021)
+    ('lep-2017', 'lep', 'ca')
+    """
+    return f"lep-{vintage}" if area_type == "lep" and vintage not in (None, site_vintage) else area_type
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of area in the site, as the pages name it (an area type, or LEPs at one vintage)."""
+
+    key: str
+    type: str
+    vintage: int | None
+    label: str
+    plural: str
+    by_vintage: bool
+
+
+def _kinds(keys: Iterable[str], vintage: int) -> dict[str, Kind]:
+    """The kinds in ``keys`` in the order the pages list them (:data:`SITE_TYPES`, LEPs newest vintage first);
+    with LEPs at several vintages their plural names the vintage ("LEPs (2017 geography)")."""
+    keys = set(keys)
+    lep_vs = {vintage if k == "lep" else int(k.split("-")[1]) for k in keys if k == "lep" or k.startswith("lep-")}
+    out = {}
+    for t in SITE_TYPES:
+        info = areatypes.get(t)
+        if t != "lep":
+            if t in keys:
+                out[t] = Kind(t, t, None, info.label, info.plural, info.by_vintage)
+            continue
+        for v in sorted(lep_vs, reverse=True):
+            k = kind_key("lep", v, vintage)
+            plural = f"{info.plural} ({v} geography)" if len(lep_vs) > 1 else info.plural
+            out[k] = Kind(k, "lep", v, info.label, plural, info.by_vintage)
+    return out
 
 
 def _england(folder: Path) -> dict:
@@ -392,12 +524,15 @@ def write_pages(out: Path, sites: list[SiteArea], *, vintage: int) -> list[Path]
     return the pages written."""
     env = _env()
     written: list[Path] = []
+    for s in sites:
+        s.kind = s.kind or kind_key(s.area.type, s.vintage, vintage)
+        s.name = s.name or (f"{s.area.name} ({s.vintage})" if s.kind != s.area.type else s.area.name)
     by_type: dict[str, list[SiteArea]] = {}
-    for s in sorted(sites, key=lambda s: s.area.name.lower()):
-        by_type.setdefault(s.area.type, []).append(s)
-    types = [t for t in SITE_TYPES if t in by_type]
-    type_info = {t: areatypes.get(t) for t in types}
-    by_code = {(s.area.type, s.area.code): s for s in sites}
+    for s in sorted(sites, key=lambda s: s.name.lower()):
+        by_type.setdefault(s.kind, []).append(s)
+    type_info = _kinds(by_type, vintage)
+    types = list(type_info)
+    by_code = {(s.kind, s.area.code): s for s in sites}
     england = next((s.england for s in sites if s.england), {})
 
     ranks = {(t, i.key): rank({s.area.code: s.value(i.key) for s in by_type[t]}) for t in types for i in INDICATORS}
@@ -410,7 +545,7 @@ def write_pages(out: Path, sites: list[SiteArea], *, vintage: int) -> list[Path]
         _write(out / name, html, written)
 
     # search index and compare data: one script, readable from file:// (no fetch)
-    index = [{"n": s.area.name, "c": s.area.code, "t": s.area.type, "l": type_info[s.area.type].label,
+    index = [{"n": s.name, "c": s.area.code, "t": s.kind, "l": type_info[s.kind].label,
               "u": f"areas/{s.pack}.html",
               "v": {i.key: s.value(i.key) for i in INDICATORS},
               "y": {i.key: s.headline.get(i.key, {}).get("year") for i in INDICATORS}} for s in sites]
@@ -422,19 +557,20 @@ def write_pages(out: Path, sites: list[SiteArea], *, vintage: int) -> list[Path]
     for asset in ("site.js", "site.css"):
         _write(out / "assets" / asset, (TEMPLATES / asset).read_bytes(), written)
 
-    map_types = [t for t in MAP_TYPES if t in by_type]
+    map_types = [t for t in types if type_info[t].type in MAP_TYPES]
     maps = {}
     for t in map_types:
         codes = {s.area.code: s for s in by_type[t]}
+        kind, v = type_info[t].type, type_info[t].vintage or vintage
         for i in INDICATORS:
-            maps[(t, i.key)] = choropleth(t, i.key, codes, vintage=vintage, href=lambda s: f"../areas/{s.pack}.html")
+            maps[(t, i.key)] = choropleth(kind, i.key, codes, vintage=v, href=lambda s: f"../areas/{s.pack}.html")
             page(f"maps/{t}-{i.key}.html", "map.html", 1, kind=t, indicator=i, map=maps[(t, i.key)],
                  map_types=map_types)
     home_map = None
     if map_types:
         t = map_types[0]
-        home_map = choropleth(t, INDICATORS[0].key, {s.area.code: s for s in by_type[t]}, vintage=vintage,
-                              href=lambda s: f"areas/{s.pack}.html")
+        home_map = choropleth(type_info[t].type, INDICATORS[0].key, {s.area.code: s for s in by_type[t]},
+                              vintage=type_info[t].vintage or vintage, href=lambda s: f"areas/{s.pack}.html")
     page("index.html", "index.html", 0, by_type=by_type, home_map=home_map, map_types=map_types,
          home_kind=map_types[0] if map_types else None)
 
@@ -444,7 +580,7 @@ def write_pages(out: Path, sites: list[SiteArea], *, vintage: int) -> list[Path]
 
     for s in sites:
         folder = out / "packs" / s.pack
-        t = s.area.type
+        t = s.kind
         rows = []
         for i in INDICATORS:
             v, e = s.value(i.key), s.england.get(i.key)
@@ -456,7 +592,7 @@ def write_pages(out: Path, sites: list[SiteArea], *, vintage: int) -> list[Path]
                          else 100 * v / e,
                          "rank": f"{_ordinal(r)} of {counts[(t, i.key)]}" if r else "not ranked (no value)"})
         findings = []
-        name = _in_text(s.area)
+        name = _in_text(geography.Area(s.area.code, s.name, s.area.type))
         for r in rows:
             key, v = r["ind"].key, fmt(r["value"], r["ind"].key)
             if r["index"] is not None:
@@ -488,24 +624,25 @@ def write_pages(out: Path, sites: list[SiteArea], *, vintage: int) -> list[Path]
                                "parquet": f"../packs/{s.pack}/{pq}"})
         notebooks = [f for f in sorted(files) if f.startswith("notebooks/")]
         rel = []
-        for r in related(s.area, vintage):
-            target = link(r["type"], r["code"]) if (r["type"] != "lep" or r["vintage"] in (None, vintage)) else None
-            rel.append({**r, "label": type_info[r["type"]].label if r["type"] in type_info
-                        else areatypes.get(r["type"]).label, "href": target})
+        for r in related(s.area, s.vintage or vintage):
+            rel.append({**r, "label": areatypes.get(r["type"]).label,
+                        "href": link(kind_key(r["type"], r["vintage"], vintage), r["code"])})
         page(f"areas/{s.pack}.html", "area.html", 1, s=s, rows=rows, findings=findings, pack_links=pack_links,
              tables=tables, notebooks=notebooks, related=rel, england_available=bool(s.england),
-             caveats=s.manifest.get("caveats", []), type_label=type_info[t].label)
+             caveats=s.manifest.get("caveats", []), type_label=type_info[t].label, area_vintage=s.vintage or vintage)
 
     for t in types:
         for i in INDICATORS:
             rk = ranks[(t, i.key)]
-            rows = sorted(by_type[t], key=lambda s: (rk[s.area.code] is None, rk[s.area.code] or 0, s.area.name))
+            rows = sorted(by_type[t], key=lambda s: (rk[s.area.code] is None, rk[s.area.code] or 0, s.name))
             table = [{"s": s, "value": s.value(i.key), "rank": rk[s.area.code],
                       "year": s.headline.get(i.key, {}).get("year")} for s in rows]
             name = f"league/{i.key}-{t}"
-            _write(out / f"{name}.csv", _csv([["rank", "area_code", "area_name", "area_type", "year", "value", "unit",
-                                               "source"]] +
-                                             [[r["rank"] or "", r["s"].area.code, r["s"].area.name, t, r["year"] or "",
+            lep_v = type_info[t].vintage if type_info[t].type == "lep" else ""
+            _write(out / f"{name}.csv", _csv([["rank", "area_code", "area_name", "area_type", "lep_vintage", "year",
+                                               "value", "unit", "source"]] +
+                                             [[r["rank"] or "", r["s"].area.code, r["s"].area.name, type_info[t].type,
+                                               lep_v, r["year"] or "",
                                                "" if r["value"] is None else repr(r["value"]), i.unit, SOURCES[i.key]]
                                               for r in table]), written)
             page(f"{name}.html", "league.html", 1, kind=t, indicator=i, table=table, source=SOURCES[i.key],
@@ -520,7 +657,8 @@ def write_pages(out: Path, sites: list[SiteArea], *, vintage: int) -> list[Path]
             releases.setdefault(key, {**src, "areas": 0})["areas"] += 1
     page("about.html", "about.html", 0, releases=sorted(releases.values(), key=lambda r: (r.get("publisher") or "",
                                                                                         r.get("title") or "")),
-         n_areas=len(sites))
+         n_areas=len(sites), site_types=list(dict.fromkeys(k.type for k in type_info.values())),
+         lep_vintages=sorted({k.vintage for k in type_info.values() if k.type == "lep"}))
 
     # pages of areas no longer in the site
     keep = {p.resolve() for p in written}
@@ -533,7 +671,8 @@ def write_pages(out: Path, sites: list[SiteArea], *, vintage: int) -> list[Path]
 
 # ------------------------------------------------------------------------------------------------------ build
 def build_site(out: Path | str = "site", *, types: Sequence[str] | None = None, areas: Sequence[str] = (),
-               vintage: int = geography.DEFAULT_VINTAGE, jobs: int = 1, progress: bool = True) -> dict:
+               vintage: int = geography.DEFAULT_VINTAGE, lep_vintages: Sequence[int] = LEP_VINTAGES, jobs: int = 1,
+               progress: bool = True) -> dict:
     """Build the packs a site needs (reusing current ones) and write its pages.
 
     Parameters
@@ -545,25 +684,41 @@ def build_site(out: Path | str = "site", *, types: Sequence[str] | None = None, 
     areas : sequence of str
         Areas to include as well (names, codes, or ``type:name``).
     vintage : int
-        The LEP vintage.
+        The geography of the site: LEPs at this vintage are the site's "LEPs", and groupings use it.
+    lep_vintages : sequence of int
+        Every LEP of the site is also built at these vintages (default 2017 and 2021), where it exists.
     jobs : int
         Parallel pack builds.
 
     Returns
     -------
     dict
-        ``{"built": [...], "reused": [...], "failed": {...}, "pages": n, "seconds": s}``.
+        ``{"built": [...], "reused": [...], "failed": {...}, "pages": n, "seconds": s}``; built and reused
+        packs are named by their folder.
     """
     start = time.perf_counter()
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise EvidenceError(f"--out {out} is a file, not a folder")
-    chosen = list(site_areas(types, vintage=vintage)) if types else []
+    lep_vs = sorted({vintage, *lep_vintages}, reverse=True)
     if not types and not areas:
-        chosen = site_areas(SITE_TYPES, vintage=vintage)
-    for a in areas:
-        chosen.append(geography.resolve(a, vintage=vintage))
-    chosen = list({(a.type, a.code): a for a in chosen}.values())
+        types = SITE_TYPES
+    chosen: list[tuple[geography.Area, int]] = []
+    for t in types or ():
+        for v in (lep_vs if t == "lep" else [vintage]):
+            chosen += [(a, v) for a in site_areas([t], vintage=v)]
+    for q in areas:
+        a = geography.resolve(q, vintage=vintage)
+        if a.type != "lep":
+            chosen.append((a, vintage))
+            continue
+        for v in lep_vs:
+            try:
+                chosen.append((geography.resolve(a.code, vintage=v, type="lep") if v != vintage else a, v))
+            except EvidenceError:  # no such LEP at that vintage (mergers): the site has it at the others
+                pass
+    chosen = list({(a.type, a.code, v if a.type in report.VINTAGE_TYPES else None): (a, v)
+                   for a, v in chosen}.values())
     packs_dir = out / "packs"
     manifest_path = out / "site.json"
     try:
@@ -573,30 +728,53 @@ def build_site(out: Path | str = "site", *, types: Sequence[str] | None = None, 
     if manifest.get("site_version") != SITE_VERSION:
         manifest = {}
     keys = manifest.get("packs", {})
-    hashes = {"data": data_hash(), "code": code_hash()}
+    code, pins, hashes = code_hash(), pins_hash(), source_hashes()
+
+    def key_of(a: geography.Area, v: int, sources: Iterable[str]) -> str:
+        return pack_key(a, v, data=sources_key(sources, hashes, pins=pins), code=code)
+
     todo, reused, names = [], [], {}
-    for a in chosen:
-        name = report.pack_name(a, vintage)
-        names[(a.type, a.code)] = name
-        key = pack_key(a, vintage, **hashes)
-        if keys.get(name, {}).get("key") == key and (packs_dir / name / "pack.json").exists():
-            reused.append(a)
+    for a, v in chosen:
+        name = report.pack_name(a, v)
+        names[(a, v)] = name
+        old = keys.get(name, {})
+        if "sources" in old and old.get("key") == key_of(a, v, old["sources"]) \
+                and (packs_dir / name / "pack.json").exists():
+            reused.append((a, v))
         else:
-            todo.append(a)
+            todo.append((a, v))
+    def entry(a: geography.Area, v: int, pack: dict) -> dict:
+        sources = _source_names(pack)
+        return {"key": key_of(a, v, sources), "code": a.code, "type": a.type, "vintage": v, "sources": sources}
+
+    def manifest_of(packs: dict) -> dict:
+        return {"site_version": SITE_VERSION, "toolkit_version": __version__, "vintage": vintage,
+                "lep_vintages": lep_vs, "code": code, "pins": pins, "sources": dict(sorted(hashes.items())),
+                "packs": dict(sorted(packs.items()))}
+
     failed = {}
-    if todo:
-        results = report.build_many([f"{a.type}:{a.code}" for a in todo], vintage=vintage, out=packs_dir, jobs=jobs,
-                                    progress=progress)
-        failed = {k: v for k, v in results.items() if v}
-    built = [a for a in todo if not failed.get(f"{a.type}:{a.code}")]
-    new_keys = {}
-    for a in built + reused:
-        new_keys[names[(a.type, a.code)]] = {"key": pack_key(a, vintage, **hashes), "code": a.code, "type": a.type}
-    sites = []
-    for a in built + reused:
-        folder = packs_dir / names[(a.type, a.code)]
+    checkpoint = dict(keys)
+    # in chunks, recording the keys of the packs built after each, so that an interrupted run keeps its work
+    chunk = max(20 * jobs, 20)
+    for v in sorted({v for _, v in todo}, key=lambda v: (v == vintage, v)):  # the few LEPs of other vintages first
+        batch = [a for a, v_ in todo if v_ == v]
+        for i in range(0, len(batch), chunk):
+            part = batch[i:i + chunk]
+            results = report.build_many([f"{a.type}:{a.code}" for a in part], vintage=v, out=packs_dir, jobs=jobs,
+                                        progress=progress, embed_charts=False)
+            failed.update({(q, v): e for q, e in results.items() if e})
+            for a in part:
+                pack_json = packs_dir / names[(a, v)] / "pack.json"
+                if not results.get(f"{a.type}:{a.code}") and pack_json.exists():
+                    checkpoint[names[(a, v)]] = entry(a, v, json.loads(pack_json.read_text(encoding="utf-8")))
+            _write(manifest_path, json.dumps(manifest_of(checkpoint), indent=1) + "\n", [])
+    built = [(a, v) for a, v in todo if not failed.get((f"{a.type}:{a.code}", v))]
+    new_keys, sites = {}, []
+    for a, v in built + reused:
+        folder = packs_dir / names[(a, v)]
         pack = json.loads((folder / "pack.json").read_text(encoding="utf-8"))
-        sites.append(SiteArea(a, folder.name, pack, _england(folder)))
+        new_keys[folder.name] = entry(a, v, pack)
+        sites.append(SiteArea(a, folder.name, pack, _england(folder), vintage=v if a.type == "lep" else None))
     # packs of areas no longer in the site
     if packs_dir.is_dir():
         for p in packs_dir.iterdir():
@@ -604,10 +782,9 @@ def build_site(out: Path | str = "site", *, types: Sequence[str] | None = None, 
                     and (p / "pack.json").exists():
                 shutil.rmtree(p)
     pages = write_pages(out, sites, vintage=vintage)
-    manifest = {"site_version": SITE_VERSION, "toolkit_version": __version__, "vintage": vintage,
-                **hashes, "packs": dict(sorted(new_keys.items()))}
-    _write(manifest_path, json.dumps(manifest, indent=1) + "\n", [])
-    return {"built": [a.code for a in built], "reused": [a.code for a in reused], "failed": failed,
+    _write(manifest_path, json.dumps(manifest_of(new_keys), indent=1) + "\n", [])
+    return {"built": [names[x] for x in built], "reused": [names[x] for x in reused],
+            "failed": {f"{q} ({v})" if q.startswith("lep:") else q: e for (q, v), e in failed.items()},
             "pages": len(pages), "seconds": time.perf_counter() - start}
 
 
@@ -624,5 +801,6 @@ def serve(folder: Path | str, *, port: int = 8000) -> None:
             pass
 
 
-__all__ = ["INDICATORS", "SITE_TYPES", "build_site", "choropleth", "code_hash", "data_hash", "fmt", "pack_key",
-           "rank", "related", "serve", "site_areas", "write_pages"]
+__all__ = ["INDICATORS", "LEP_VINTAGES", "SITE_TYPES", "build_site", "choropleth", "code_hash", "data_hash", "fmt",
+           "kind_key", "pack_key", "pins_hash", "rank", "related", "serve", "site_areas", "source_hashes",
+           "sources_key", "write_pages"]

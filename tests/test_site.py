@@ -24,12 +24,16 @@ SMALL = ["lep:Lancashire", "lep:Greater Manchester", "ca:Greater Manchester", "l
 
 @pytest.fixture(scope="module")
 def small_site(tmp_path_factory) -> tuple[Path, dict, dict]:
-    """The small site built once for the module (six packs, one process), then rebuilt with no change."""
+    """The small site built once for the module (eight packs, one process: the two LEPs at 2017 and 2021), then
+    rebuilt with no change. The last test of the module rebuilds some of its packs."""
     out = tmp_path_factory.mktemp("site") / "site"
     first = site.build_site(out, areas=SMALL, jobs=1, progress=False)
+    mark = time.time()
     start = time.perf_counter()
     second = site.build_site(out, areas=SMALL, jobs=1, progress=False)
     second["wall"] = time.perf_counter() - start
+    second["written"] = sorted(p.relative_to(out).as_posix() for p in out.rglob("*")
+                               if p.is_file() and p.stat().st_mtime > mark)
     return out, first, second
 
 
@@ -91,17 +95,56 @@ def test_names_are_escaped_and_missing_values_shown_as_such(tmp_path):
 # ---------------------------------------------------------------------------------------------- the small site
 def test_small_site_pages(small_site):
     out, first, second = small_site
-    assert not first["failed"] and len(first["built"]) == 6
-    assert second["built"] == [] and len(second["reused"]) == 6 and second["wall"] < 60
+    assert not first["failed"] and len(first["built"]) == 8
+    assert second["built"] == [] and len(second["reused"]) == 8 and second["wall"] < 60
+    assert second["written"] == []  # a rebuild with no change writes no page, not even site.json
     areas = sorted(p.name for p in (out / "areas").glob("*.html"))
-    assert areas == ["blackpool-lad.html", "greater-manchester-ca.html", "greater-manchester.html", "lancashire.html",
-                     "north-west.html", "oxford-cambridge-arc.html"]
+    # both LEPs at 2021 and at 2017 (the acceptance of issue 17), the other areas once
+    assert areas == ["blackpool-lad.html", "greater-manchester-2017.html", "greater-manchester-ca.html",
+                     "greater-manchester.html", "lancashire-2017.html", "lancashire.html", "north-west.html",
+                     "oxford-cambridge-arc.html"]
     index = (out / "index.html").read_text(encoding="utf-8")
     for a in areas:
         assert f'href="areas/{a}"' in index
     assert "<svg" in index and 'data-code="E37000019"' in index  # the LEP map, Lancashire a link
-    for name in ("index", "compare", "about", "league/index", "league/gva-per-hour-lep", "maps/lad-jobs"):
+    for name in ("index", "compare", "about", "league/index", "league/gva-per-hour-lep", "maps/lad-jobs",
+                 "league/gva-per-hour-lep-2017", "maps/lep-2017-gva-per-hour"):
         assert (out / f"{name}.html").exists()
+
+
+def test_two_lep_vintages(small_site):
+    """Each LEP vintage has its own league tables, map and search entries; a 2017 LEP's name carries its year."""
+    out, _, _ = small_site
+    import json
+
+    pack = json.loads((out / "packs" / "lancashire-2017" / "pack.json").read_text())
+    assert pack["area"]["vintage"] == 2017 and pack["area"]["code"] == "E37000019"
+    page = (out / "areas" / "lancashire-2017.html").read_text(encoding="utf-8")
+    assert "<h1>Lancashire (2017)</h1>" in page and "2017 geography" in page
+    assert 'href="../league/gva-per-hour-lep-2017.html"' in page
+    with open(out / "league" / "gva-per-hour-lep-2017.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["area_code"] for r in rows) == ["E37000015", "E37000019"]
+    assert {r["area_type"] for r in rows} == {"lep"} and {r["lep_vintage"] for r in rows} == {"2017"}
+    data = json.loads((out / "assets" / "data.js").read_text().removeprefix("window.SITE = ").rstrip(";\n"))
+    entry = next(a for a in data["areas"] if a["t"] == "lep-2017" and a["c"] == "E37000019")
+    assert entry["n"] == "Lancashire (2017)" and entry["u"] == "areas/lancashire-2017.html"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "LEPs (2017 geography)" in index and "LEPs (2021 geography)" in index
+    assert 'href="areas/lancashire-2017.html">Lancashire (2017)<' in index
+    # a district's page links its LEP at both vintages
+    bp = (out / "areas" / "blackpool-lad.html").read_text(encoding="utf-8")
+    assert '<a href="lancashire-2017.html">Lancashire</a>' in bp and '<a href="lancashire.html">Lancashire</a>' in bp
+
+
+def test_reports_link_their_chart_files(small_site):
+    """In a site, a pack's report links ``charts/<key>.png`` (which exists) rather than embedding it."""
+    out, _, _ = small_site
+    folder = out / "packs" / "blackpool-lad"
+    links = [url for tag, url, _ in _links(folder / "blackpool-lad.html") if tag == "img"]
+    linked = [u for u in links if u.startswith("charts/")]
+    assert len(linked) >= 10 and all((folder / u).is_file() for u in linked)
+    assert sum(u.startswith("data:") for u in links) <= 1  # an image without a chart key stays embedded
 
 
 def test_area_page_against_england_and_pack_links(small_site):
@@ -215,8 +258,10 @@ def _results(driver, query: str) -> list[str]:
 def test_search_in_browser(served, driver):
     driver.get(served + "index.html")
     found = _results(driver, "Greater Manchester")
-    assert len(found) == 2, found
-    assert any("combined authority" in r for r in found) and any("LEP" in r for r in found)
+    assert len(found) == 3, found  # the LEP at 2021 and at 2017, and the combined authority
+    assert sum("combined authority" in r for r in found) == 1
+    assert sum(r.startswith("Greater Manchester (2017)") and "LEP" in r for r in found) == 1
+    assert sum("LEP" in r and "(2017)" not in r for r in found) == 1
     assert any(r.startswith("Blackpool") for r in _results(driver, "Blackpol"))
     assert any(r.startswith("Lancashire") for r in _results(driver, "E37000019"))
     assert _errors(driver) == []
@@ -256,10 +301,11 @@ def test_league_table_sorts(served, driver):
 
 @browser
 def test_compare_link_shows_the_chosen_areas(served, driver):
-    driver.get(served + "compare.html?a=lep:E37000019,ca:E47000001,lad:E06000009")
+    driver.get(served + "compare.html?a=lep:E37000019,ca:E47000001,lad:E06000009,lep-2017:E37000019")
     heads = [th.text for th in driver.find_elements("css selector", "#compare-table thead th")]
     assert heads[0] == "Indicator" and heads[-1] == "England"
-    assert heads[1:4] == ["Lancashire (LEP)", "Greater Manchester (combined authority)", "Blackpool (district)"]
+    assert heads[1:5] == ["Lancashire (LEP)", "Greater Manchester (combined authority)", "Blackpool (district)",
+                          "Lancashire (2017) (LEP)"]
     rows = driver.find_elements("css selector", "#compare-table tbody tr")
     assert len(rows) == len(site.INDICATORS)
     shot = Path(os.environ.get("SITE_SCREENSHOTS", "")) if os.environ.get("SITE_SCREENSHOTS") else None
@@ -279,7 +325,74 @@ def test_cli_site_options(capsys):
                                       "--serve", "--port", "8123"])
     assert (args.out, args.types, args.jobs, args.vintage, args.serve, args.port) == (Path("x"), "ca,region", 2, 2017,
                                                                                       True, 8123)
+    assert tuple(args.lep_vintages) == (2017, 2021)  # the default: LEPs at both geographies
+    assert build_parser().parse_args(["site", "--lep-vintages", "2020"]).lep_vintages == [2020]
+    assert build_parser().parse_args(["site", "--lep-vintages", ""]).lep_vintages == []
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["site", "--lep-vintages", "2019"])
     assert main(["site", "--out", "x", "--port", "8123"]) == 2  # --port without --serve: an error, nothing built
     assert "--port is for --serve" in capsys.readouterr().err
     with pytest.raises(EvidenceError, match="not 'country'"):
         site.site_areas(["country"])
+
+
+# ------------------------------------------------------------------------------------------ incremental builds
+def test_sources_key_follows_only_the_releases_used():
+    hashes = {"gva": "1", "bres-lad-division-2015-2017": "2"}
+    key = site.sources_key(["gva"], hashes, pins="p")
+    assert key == site.sources_key(["gva"], {**hashes, "bres-lad-division-2015-2017": "3"}, pins="p")
+    assert key != site.sources_key(["gva"], {**hashes, "gva": "9"}, pins="p")
+    assert key != site.sources_key(["gva"], hashes, pins="q")
+
+
+def test_touching_one_dataset_rebuilds_exactly_the_packs_that_used_it(small_site, monkeypatch):
+    """Issue 18: the LEP boundaries (May 2021; the snapshot's ``boundaries-lep.parquet``) are used by every pack
+    of the site at the 2021 geography but by neither LEP at 2017 (their pack.json sources, read off the packs), so a
+    new content hash for them rebuilds exactly the six 2021 packs and reuses the two 2017 ones. Runs last: it
+    rebuilds packs of the module's site."""
+    import json
+
+    out, _, _ = small_site
+    touched = "boundaries-lep21"
+    users = sorted(p.parent.name for p in (out / "packs").glob("*/pack.json")
+                   if touched in {s.get("name") for s in json.loads(p.read_text())["sources"]})
+    assert users == ["blackpool-lad", "greater-manchester", "greater-manchester-ca", "lancashire", "north-west",
+                     "oxford-cambridge-arc"]
+    real = site.source_hashes()
+    assert touched in real  # a dataset of the snapshot, with a content hash
+    monkeypatch.setattr(site, "source_hashes", lambda: {**real, touched: "0" * 64})
+    again = site.build_site(out, areas=SMALL, jobs=1, progress=False)
+    assert not again["failed"]
+    assert sorted(again["built"]) == users
+    assert sorted(again["reused"]) == ["greater-manchester-2017", "lancashire-2017"]
+    assert json.loads((out / "site.json").read_text())["sources"][touched] == "0" * 64
+
+
+def test_write_html_links_chart_files_only_when_asked(tmp_path):
+    """A hand-made notebook with two charts, one of which has its file in ``charts/``: without embedding, that
+    one is linked and the other (no file to link) stays a data URI; by default both are embedded."""
+    import base64
+
+    import nbformat
+
+    from evidence import report
+
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJ"
+                           "RU5ErkJggg==")
+    other = base64.b64encode(png + b"\0").decode()  # another image: the trailing byte changes its data URI
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("chart()", outputs=[
+        nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png).decode()},
+                               metadata={"image/png": {"alt": "A chart", "key": "gva-trend"}}),
+        nbformat.v4.new_output("display_data", data={"image/png": other},
+                               metadata={"image/png": {"alt": "Another", "key": "not-saved"}})])])
+    nbformat.write(nb, tmp_path / "01-x.ipynb")
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "charts" / "gva-trend.png").write_bytes(png)
+    kw = {"title": "T", "params": {"area": "E06000009"}, "sources": [], "caveats": []}
+    report.write_html([tmp_path / "01-x.ipynb"], tmp_path / "linked.html", embed_charts=False, **kw)
+    report.write_html([tmp_path / "01-x.ipynb"], tmp_path / "embedded.html", **kw)
+    linked = {url: a for tag, url, a in _links(tmp_path / "linked.html") if tag == "img"}
+    embedded = [url for tag, url, _ in _links(tmp_path / "embedded.html") if tag == "img"]
+    assert linked["charts/gva-trend.png"]["alt"] == "A chart"
+    assert [u for u in linked if u.startswith("data:image/png")] == ["data:image/png;base64," + other]
+    assert len(embedded) == 2 and all(u.startswith("data:image/png") for u in embedded)
