@@ -469,9 +469,11 @@ def lis_family(ctx) -> str | None:
 
 
 def specialisation_title(lq: pd.DataFrame, ctx, *, what: str) -> str:
+    from .charts import shorten
+
     top = lq.dropna(subset=["lq"]).nlargest(3, "lq")
     label = "industry_name" if "industry_name" in lq else "sector"
-    names = ", ".join(f"{str(r[label])[:40]} ({r['lq']:.1f})" for _, r in top.iterrows())
+    names = ", ".join(f"{shorten(str(r[label]), 40)} ({r['lq']:.1f})" for _, r in top.iterrows())
     years = sorted({int(y) for y in lq["year"].dropna()}) if "year" in lq else []
     when = f", {years[-1]}" if years else ""
     return f"{ctx.area.name} is most specialised, by {what}{when}, in {names}"
