@@ -35,7 +35,8 @@ A pack is rebuilt only when its key changes: the sha256 of
 
 The sources of each pack are kept with its key in ``<out>/site.json``, so touching one dataset rebuilds exactly
 the packs that used it. Packs are built in chunks and ``site.json`` is updated after each, so an interrupted
-build keeps the packs it finished. A page is written only when its text changes.
+build keeps the packs it finished. The pages are rendered again only when a pack's key or the site's own code
+(this module and its templates) changes, and a page is written only when its text changes.
 """
 
 from __future__ import annotations
@@ -781,11 +782,19 @@ def build_site(out: Path | str = "site", *, types: Sequence[str] | None = None, 
             if p.is_dir() and not p.name.startswith(".") and p.name != "logs" and p.name not in new_keys \
                     and (p / "pack.json").exists():
                 shutil.rmtree(p)
-    pages = write_pages(out, sites, vintage=vintage)
-    _write(manifest_path, json.dumps(manifest_of(new_keys), indent=1) + "\n", [])
+    # the pages depend only on the packs (their keys) and on this module and its templates
+    site_code = [Path(__file__).read_bytes()] + [t.read_bytes() for t in sorted(TEMPLATES.iterdir()) if t.is_file()]
+    pages_key = _sha(*site_code, json.dumps({"vintage": vintage, "packs": {k: v["key"] for k, v in new_keys.items()}},
+                                            sort_keys=True).encode())
+    if manifest.get("pages_key") == pages_key and (out / "index.html").exists():
+        n_pages = manifest.get("pages", 0)  # nothing changed: no page is rendered or written
+    else:
+        n_pages = len(write_pages(out, sites, vintage=vintage))
+    _write(manifest_path, json.dumps({**manifest_of(new_keys), "pages_key": pages_key, "pages": n_pages},
+                                     indent=1) + "\n", [])
     return {"built": [names[x] for x in built], "reused": [names[x] for x in reused],
             "failed": {f"{q} ({v})" if q.startswith("lep:") else q: e for (q, v), e in failed.items()},
-            "pages": len(pages), "seconds": time.perf_counter() - start}
+            "pages": n_pages, "seconds": time.perf_counter() - start}
 
 
 def serve(folder: Path | str, *, port: int = 8000) -> None:
