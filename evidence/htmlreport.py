@@ -126,7 +126,8 @@ def _text(out, kind: str) -> str:
     return "".join(value) if isinstance(value, list) else str(value)
 
 
-def _blocks(executed: Sequence[Path], *, embed_charts: bool, chart_dir: str = "charts") -> list[dict]:
+def _blocks(executed: Sequence[Path], *, embed_charts: bool, chart_dir: str = "charts",
+            folder: Path | None = None) -> list[dict]:
     """Every shown output of the notebooks, in order, as blocks: markdown cells, markdown outputs, tables and
     charts. Streams and errors are dropped; the same markdown output repeated (each notebook's paragraph on
     the area) is shown once."""
@@ -152,7 +153,10 @@ def _blocks(executed: Sequence[Path], *, embed_charts: bool, chart_dir: str = "c
                 if "image/png" in data:
                     meta = (out.get("metadata", {}) or {}).get("image/png") or {}
                     key = meta.get("key")
-                    src = f"{chart_dir}/{key}.png" if key and not embed_charts else \
+                    # linked only where the file is beside the report: a chart never saved stays embedded
+                    linked = key and not embed_charts and (
+                        folder is None or (folder / chart_dir / f"{key}.png").is_file())
+                    src = f"{chart_dir}/{key}.png" if linked else \
                         "data:image/png;base64," + _text(out, "image/png").replace("\n", "")
                     blocks.append({"kind": "chart", "key": key, "alt": str(meta.get("alt") or "").strip(),
                                    "src": src})
@@ -260,7 +264,7 @@ def _release(s: dict) -> dict:
 def render_report(executed: Sequence[Path], *, title: str, params: dict, sources: Sequence[dict],
                   caveats: Sequence[str], key_findings: Sequence[dict] = (), omitted: Sequence[str] = (),
                   embed_charts: bool = True, area_name: str | None = None, subtitle: str | None = None,
-                  built: str | None = None) -> str:
+                  built: str | None = None, folder: Path | None = None) -> str:
     """The report's HTML (the module's docstring gives its layout and the checks that run on it).
 
     Parameters
@@ -282,7 +286,8 @@ def render_report(executed: Sequence[Path], *, title: str, params: dict, sources
         Sections left out of this area's pack and why (``"section: reason"``, or ``{"section", "reason"}``): one
         line each in the appendix.
     embed_charts : bool
-        Charts as base64 data URIs (one self-contained file); with False, ``<img src="charts/<key>.png">``.
+        Charts as base64 data URIs (one self-contained file); with False, ``<img src="charts/<key>.png">``
+        where that file is in ``folder`` (the report's folder; not checked when None).
     area_name, subtitle : str, optional
         The header's heading (the area) and the line under it (its type and geography).
     built : str, optional
@@ -292,7 +297,7 @@ def render_report(executed: Sequence[Path], *, title: str, params: dict, sources
 
     ids = _Ids({"top", "key-findings", "key-findings-h", "contents", "contents-h", "sources-and-method",
                 "sources-and-method-h", "parameters", "data-releases-used", "caveats", "sections-left-out"})
-    blocks, toc = _render(_blocks(executed, embed_charts=embed_charts), ids)
+    blocks, toc = _render(_blocks(executed, embed_charts=embed_charts, folder=folder), ids)
     anchors = {b["id"] for b in blocks if b["kind"] in ("chart", "table")}
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
                              lstrip_blocks=True, undefined=jinja2.StrictUndefined)

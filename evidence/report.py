@@ -614,7 +614,7 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
 
     html = render_report(executed, title=title, params=params, sources=sources, caveats=caveats,
                          key_findings=key_findings, omitted=omitted, embed_charts=embed_charts,
-                         area_name=area_name, subtitle=subtitle)
+                         area_name=area_name, subtitle=subtitle, folder=path.parent)
     path.write_text(html, encoding="utf-8")
 
 
