@@ -111,3 +111,32 @@ def test_sector_tables_with_the_cache_equal_a_direct_computation(cache_on):
         _same(ss, _fresh(lambda: sectors.shift_share_for("BTVLEP", start=2013, end=2023, level="section")))
         nn = comparators.nearest_neighbours("Lancashire")
         _same(nn, _fresh(lambda: comparators.nearest_neighbours("Lancashire")))
+
+
+def test_sector_gva_apportioned_with_the_cache_equals_a_direct_computation(cache_on):
+    from evidence.indicators import sectors
+
+    for area in ("Lancashire", "E47000001"):  # a sum of districts; Greater Manchester CA's own BRES rows
+        for _ in range(2):
+            lq = sectors.location_quotients(area, year=2022, family="grand-challenges")
+            _same(lq, _fresh(lambda a=area: sectors.location_quotients(a, year=2022, family="grand-challenges")))
+    # England's division employment is kept once, for every area, and only for this code and data
+    for kind in ("bres-lad-divisions", "bres-england-divisions", "bres-ca-divisions"):
+        assert len(list(cache_on.glob(f"{kind}-*.pkl"))) == 1, kind
+
+
+@pytest.mark.parametrize("change", ["data_state", "code_fingerprint"])
+def test_england_division_employment_is_recomputed_when_data_or_code_change(cache_on, monkeypatch, change):
+    from evidence.indicators import sectors
+
+    calls = []
+    real = sectors._england_divisions
+    monkeypatch.setattr(sectors, "_england_divisions", lambda: calls.append(1) or real())
+    first = sectors._division_source(sectors.ENGLAND, 2021, "exclude")
+    sectors._division_source(sectors.ENGLAND, 2021, "exclude")
+    assert len(calls) == 1
+    monkeypatch.setattr(memo, change, lambda: "changed")
+    again = sectors._division_source(sectors.ENGLAND, 2021, "exclude")
+    assert len(calls) == 2
+    _same(first[0], again[0])
+    assert len(list(cache_on.glob("bres-england-divisions-*.pkl"))) == 2

@@ -284,7 +284,15 @@ def _tidy_bres(df: pd.DataFrame, classification: str) -> pd.DataFrame:
 
 
 def _lad_divisions(years: Sequence[int], level: str) -> pd.DataFrame:
-    """BRES employment by English LAD (April-2023 codes) and division (or section), 2015-2017."""
+    """BRES employment by English LAD (April-2023 codes) and division (or section), 2015-2017.
+
+    The same for every area, so computed once while the code and data stay the same (:func:`evidence.memo.cached`).
+    """
+    return memo.cached("bres-lad-divisions", (tuple(int(y) for y in years), level),
+                       lambda: _read_lad_divisions(years, level))
+
+
+def _read_lad_divisions(years: Sequence[int], level: str) -> pd.DataFrame:
     raw = _bres("bres-lad-division-2015-2017")
     raw = raw[frames.matches(raw["area_code"], r"^E0[6789]") & raw["year"].isin(list(years))]
     cur = geography.to_current_codes(raw)
@@ -455,14 +463,13 @@ def _division_source(area: geography.Area, vintage: int, partial: str) -> tuple[
     uses its rows of ``bres-ca-2015-2024`` (2015-2024); any other area sums its member LADs of
     ``bres-lad-division-2015-2017``; England sums the English LADs.
     """
-    lads = _lad_divisions(list(_LAD_FILE_YEARS), "division")
     if area.code == ENGLAND.code:
-        return (lads.groupby(["year", "industry"], as_index=False)["value"].sum(),
-                "BRES, sum of English districts (bres-lad-division-2015-2017)")
+        return memo.cached("bres-england-divisions", (), _england_divisions)
+    lads = _lad_divisions(list(_LAD_FILE_YEARS), "division")
     members, _ = membership_table([area], vintage=vintage, partial=partial)
     _require_coverage([area], members, lads, "BRES employment by local authority")
     own = aggregate(lads, members, by=("year", "industry"))[["year", "industry", "value"]]
-    ca = _tidy_bres(_bres("bres-ca-2015-2024"), "division")
+    ca = memo.cached("bres-ca-divisions", (), lambda: _tidy_bres(_bres("bres-ca-2015-2024"), "division"))
     mine = own.set_index(["year", "industry"])["value"]
     for code, rows in ca.groupby("area_code", observed=True):
         r = rows.set_index(["year", "industry"])["value"]
@@ -470,6 +477,12 @@ def _division_source(area: geography.Area, vintage: int, partial: str) -> tuple[
             what = "its" if code == area.code else f"{rows['area_name'].iloc[0]} ({code}, the same districts)"
             return rows[["year", "industry", "value"]], f"BRES, {what} combined-authority rows (bres-ca-2015-2024)"
     return own, "BRES, sum of member districts (bres-lad-division-2015-2017)"
+
+
+def _england_divisions() -> tuple[pd.DataFrame, str]:
+    lads = _lad_divisions(list(_LAD_FILE_YEARS), "division")
+    return (lads.groupby(["year", "industry"], as_index=False)["value"].sum(),
+            "BRES, sum of English districts (bres-lad-division-2015-2017)")
 
 
 def _row_weights(code_share: dict[str, float], emp: pd.Series | None, rows: Sequence[str]) -> pd.DataFrame:
