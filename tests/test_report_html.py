@@ -120,6 +120,9 @@ def test_no_code_no_prompts_no_streams_and_the_area_paragraph_once(executed, tmp
 
 @pytest.mark.parametrize("embed", [True, False])
 def test_charts_embedded_or_linked(executed, tmp_path, embed):
+    (tmp_path / "charts").mkdir()
+    for key in ("gva-per-hour-trend", "trend-jobs"):  # linked only where the file is beside the report
+        (tmp_path / "charts" / f"{key}.png").write_bytes(b"png")
     _, soup = _page(executed, tmp_path, embed_charts=embed)
     srcs = [img["src"] for img in soup.find_all("img")]
     assert len(srcs) == 2
