@@ -523,7 +523,7 @@ def _summary_sheet(xl, summary: dict) -> None:
     ws = xl.book.create_sheet("Summary", 0)
     xl.sheets["Summary"] = ws
     rows = [("Area", summary.get("area")), ("Code", summary.get("code")), ("Type", summary.get("type")),
-            ("Vintage", summary.get("vintage")), ("Built", summary.get("built"))]
+            ("Vintage", summary.get("vintage")), ("Built", str(summary.get("built") or "")[:10])]
     ws["A1"] = "Local Industrial Strategy evidence: summary"
     ws["A1"].font = Font(bold=True)
     for i, (label, value) in enumerate(rows, start=3):

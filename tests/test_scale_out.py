@@ -33,6 +33,10 @@ _TIMESTAMPS = [
     # executed notebooks: nbclient's timing of every cell
     (re.compile(rb'"(iopub\.execute_input|iopub\.status\.busy|iopub\.status\.idle|shell\.execute_reply)": "[^"]+"'),
      rb'"\1": "T"'),
+    # the workbook's Summary sheet: the day it was built
+    (re.compile(rb"(<t>Built</t></is></c><c [^>]*><is><t>)\d{4}-\d{2}-\d{2}"), rb"\1T"),
+    # the PDF's document information, from Chromium
+    (re.compile(rb"(/(CreationDate|ModDate) \(D:)[^)]+"), rb"\1T"),
     # the workbook's docProps/core.xml
     (re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]+"), rb"\1T"),
 ]
