@@ -36,7 +36,7 @@ def _kernel_start() -> float:
 
 def main() -> int:
     args = section_args(__doc__.splitlines()[0])
-    from evidence.report import build_pack
+    from evidence.pack.report import build_pack
 
     split = "timings" in inspect.signature(build_pack).parameters
     out = args.json.parent / "packs"
@@ -77,7 +77,7 @@ def main() -> int:
     table.rows.append([f"`evidence build {OTHER}` (new process and kernel, caches warm)", "", secs(cli.seconds),
                        ""])
     table.rows.append(["peak RSS, process + kernel (GB)", gb(first["peak_rss"]), gb(warm["peak_rss"]), ""])
-    notes.insert(0, "Both packs are built by `evidence.report.build_pack` in one process, from the raw official "
+    notes.insert(0, "Both packs are built by `evidence.pack.report.build_pack` in one process, from the raw official "
                  "files (a data folder filled from the mirror). The first pack parses what it needs, writes the "
                  "parquet cache and computes the LEP-wide results every pack shares (the result cache); the warm "
                  "pack reads both caches and reuses the process's kernel, so its kernel start is 0. The last row "

@@ -42,7 +42,7 @@ def _warm_up(folder: Path) -> None:
 def main() -> int:
     args = section_args(__doc__.splitlines()[0])
     quiet_openpyxl()
-    from evidence import catalogue
+    from evidence.sources import catalogue
 
     entries = [e for e in catalogue.entries().values() if Path(e.filename).suffix.lower() in SPREADSHEETS]
     if args.quick:

@@ -109,7 +109,7 @@ def _prepare_data(workdir: Path, mirror: str) -> Path:
     base = workdir / "base"
     os.environ["EVIDENCE_DATA_DIR"] = str(base)
     try:
-        from evidence.fetch import fetch
+        from evidence.sources.fetch import fetch
 
         fetch(mirror=mirror, progress=False)
     finally:

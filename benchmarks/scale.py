@@ -30,7 +30,7 @@ def synthetic_panel(n_lsoa: int, seed: int = SEED):
     import numpy as np
     import pandas as pd
 
-    from evidence.sectors import sic_codes
+    from evidence.indicators.sector_definitions import sic_codes
 
     rng = np.random.default_rng(seed)
     divisions = sic_codes("division")["code"].tolist()

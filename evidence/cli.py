@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, areatypes
+from . import __version__
 from .errors import EvidenceError
+from .geography import areatypes
 
 
 def _emit(df: pd.DataFrame, fmt: str) -> None:
     if fmt == "csv":
-        from .formats import csv_safe_frame
+        from .frames import csv_safe_frame
 
         # a cell a spreadsheet would read as a formula is quoted (OWASP CSV injection); numbers stay numbers
         csv_safe_frame(df).to_csv(sys.stdout, index=False, lineterminator="\n")
@@ -58,8 +59,7 @@ def cmd_members(args) -> int:
 
 
 def cmd_datasets(args) -> int:
-    from . import catalogue
-    from .sources import registry
+    from .sources import catalogue, registry
 
     used_by: dict[str, list[str]] = {}
     for ds in registry().values():
@@ -75,7 +75,7 @@ def cmd_datasets(args) -> int:
 
 
 def cmd_fetch(args) -> int:
-    from .fetch import fetch
+    from .sources.fetch import fetch
 
     paths = fetch(args.names or None, mirror=args.mirror, force=args.force, progress=not args.quiet)
     print(f"{len(paths)} file(s) verified in place.", file=sys.stderr)
@@ -83,7 +83,7 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_process(args) -> int:
-    from .snapshot import build_snapshot
+    from .sources.snapshot import build_snapshot
 
     build_snapshot(args.names or None, progress=not args.quiet)
     return 0
@@ -101,7 +101,7 @@ def cmd_build(args) -> int:
     # about a second at import; notebook validation never checks IRIs. This process is ours, so skip it.
     sys.modules.setdefault("rfc3987_syntax", None)
     from . import geography
-    from .report import build_many
+    from .pack.report import build_many
 
     if args.all == bool(args.areas):
         raise EvidenceError("give one or more areas, or --all")
@@ -117,7 +117,7 @@ def cmd_build(args) -> int:
         # "ca:Greater Manchester": the type travels with the name, and a name that fails fails its own build only
         areas = [f"{args.type}:{a}" if args.type else a for a in args.areas]
     if args.scheduler:
-        from .cluster import dask_client, describe
+        from .pack.cluster import dask_client, describe
 
         with dask_client(args.scheduler, workers=args.jobs, timeout=args.connect_timeout) as client:
             if not args.quiet:
@@ -132,7 +132,7 @@ def cmd_build(args) -> int:
     for a, e in failed.items():
         print(f"FAILED {a}: {e}", file=sys.stderr)
     if len(results) > len(failed):
-        from .htmlreport import NO_PDF_HINT, find_chromium
+        from .pack.htmlreport import NO_PDF_HINT, find_chromium
 
         if find_chromium() is None:
             print(f"evidence: {NO_PDF_HINT}", file=sys.stderr)
@@ -142,7 +142,7 @@ def cmd_build(args) -> int:
 def cmd_pdf(args) -> int:
     import json
 
-    from .htmlreport import write_pdf
+    from .pack.htmlreport import write_pdf
 
     for folder in args.packs:
         try:
@@ -268,7 +268,7 @@ def cmd_scenario(args) -> int:
     for note in traj.attrs.get("caveats", []):
         print(f"note: {note}", file=sys.stderr)
     if args.chart:
-        from . import charts
+        from .pack import charts
 
         stem = str(args.chart)
         written = []
@@ -373,7 +373,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def cmd_site(args) -> int:
     sys.modules.setdefault("rfc3987_syntax", None)  # as in cmd_build
-    from . import site
+    from .pack import site
 
     if args.port is not None and not args.serve:
         raise EvidenceError("--port is for --serve")

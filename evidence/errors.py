@@ -140,7 +140,7 @@ class PackFolderError(EvidenceError):
 
 
 class InconsistentPackError(EvidenceError):
-    """A built pack states one figure with two values (see :mod:`evidence.consistency`)."""
+    """A built pack states one figure with two values (see :mod:`evidence.pack.consistency`)."""
 
 
 class BuildInterrupted(KeyboardInterrupt):

@@ -57,8 +57,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evidence import catalogue, config
+from evidence import config
 from evidence.errors import SchemaError
+from evidence.sources import catalogue
 
 OUT_DIR = config.PACKAGE_DIR / "data" / "geography"
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from evidence import catalogue, config
+from evidence import config
+from evidence.sources import catalogue
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +28,7 @@ def raw_data_dir(tmp_path_factory, shared_data) -> Path:
     EVIDENCE_DATA_DIR points at it for the whole session, so loaders parse the real files (and cache
     them in its processed/cache) instead of reading the committed snapshot.
     """
-    from evidence.fetch import fetch
+    from evidence.sources.fetch import fetch
 
     root = tmp_path_factory.mktemp("data")
     old = os.environ.get("EVIDENCE_DATA_DIR")

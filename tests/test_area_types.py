@@ -9,13 +9,15 @@ import matplotlib.image as mpimg
 import pandas as pd
 import pytest
 
-from evidence import areatypes, config, geography, themes
+from evidence import config, geography
 from evidence.cli import main
 from evidence.errors import NoDataError
+from evidence.geography import areatypes
 from evidence.indicators import area as area_ind
 from evidence.indicators.comparators import nearest_neighbours
-from evidence.notebook import setup
-from evidence.report import build_pack
+from evidence.pack import themes
+from evidence.pack.notebook import setup
+from evidence.pack.report import build_pack
 
 
 def test_every_listed_type_is_in_the_registry_and_has_a_comparison_set_of_its_own_kind():
@@ -82,7 +84,7 @@ def test_build_all_by_type_and_names_by_type(monkeypatch, capsys):
         seen["areas"] = list(areas)
         return {a: None for a in areas}
 
-    monkeypatch.setattr("evidence.report.build_many", fake_build_many)
+    monkeypatch.setattr("evidence.pack.report.build_many", fake_build_many)
     assert main(["build", "--all", "--type", "ca", "--quiet"]) == 0
     assert seen["areas"] == geography.comparison_set("ca")
     assert main(["build", "--all", "--type", "lad", "--quiet"]) == 0

@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from evidence import catalogue
 from evidence.errors import UnknownDatasetError
+from evidence.sources import catalogue
 
 
 def test_every_entry_is_complete_and_pinned():

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from evidence import charts, geography, provenance
+from evidence import geography, provenance
+from evidence.pack import charts
 
 SYNTHETIC = ("The Very Long Combined Authority of Northshire, Southshire, Eastshire, Westshire and the "
              "Middle Marches Upon Thames Vale")[:120]
@@ -205,8 +206,8 @@ def test_scenario_legends_use_the_scenarios_labels_not_their_keys():
 
 
 def test_the_arc_charts_of_a_2017_pack_are_titled_with_the_2017_name(raw_data_dir):
-    from evidence import themes
-    from evidence.notebook import Context
+    from evidence.pack import themes
+    from evidence.pack.notebook import Context
 
     area = geography.resolve("BTVLEP", vintage=2017)
     ctx = Context(area=area, vintage=2017, year=2023, comparators=["England", "UK"])
@@ -221,7 +222,7 @@ def test_the_arc_charts_of_a_2017_pack_are_titled_with_the_2017_name(raw_data_di
 
 # ------------------------------------------------------------------------- tables: a caption and units
 def test_a_shown_table_has_its_title_as_caption_and_its_unit_in_the_headers():
-    from evidence.notebook import _text_table
+    from evidence.pack.notebook import _text_table
 
     df = pd.DataFrame({"industry": ["C"], "start_value": [1200.0], "change": [-35.5], "lq": [1.25]})
     df.attrs["unit"] = "£ million"
@@ -235,7 +236,7 @@ def test_a_shown_table_has_its_title_as_caption_and_its_unit_in_the_headers():
 def test_a_figure_s_alt_text_is_the_finding_passed_and_defaults_to_its_title(monkeypatch):
     import IPython.display
 
-    from evidence.notebook import Context
+    from evidence.pack.notebook import Context
 
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda obj, metadata=None: shown.append(metadata))

@@ -5,8 +5,8 @@ import json
 import pandas as pd
 import pytest
 
-from evidence import consistency
 from evidence.errors import InconsistentPackError
+from evidence.pack import consistency
 
 
 def _pack(tmp_path, *, text_value="£37.43", card_value=37.428, counts=(7, 4, 25, 36), statuses=None):

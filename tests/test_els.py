@@ -9,9 +9,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from evidence import catalogue
 from evidence.errors import SchemaError, UnknownAreaError, UnknownDatasetError
-from evidence.sources import els
+from evidence.sources import catalogue, els
 from evidence.sources.base import load, validate
 from tests.conftest import shared_file
 

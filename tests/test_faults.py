@@ -28,11 +28,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from nomis_fake import FakeDataset, FakeNomis
 
-from evidence import catalogue, config, geography
+from evidence import config, geography
 from evidence.cli import main
 from evidence.errors import ChecksumMismatchError, CorruptFileError, NomisError, PackFolderError, SchemaError
-from evidence.fetch import fetch
-from evidence.report import (
+from evidence.pack.report import (
     VINTAGE_TYPES,
     _host,
     _log_failure,
@@ -43,8 +42,9 @@ from evidence.report import (
     _vintage_suffix,
     build_many,
 )
-from evidence.sources import nomis, registry
+from evidence.sources import catalogue, nomis, registry
 from evidence.sources.base import CacheRebuiltWarning, RawFileMismatchWarning, load, parse_raw
+from evidence.sources.fetch import fetch
 
 SHARED = config.shared_data_dir()
 needs_shared = pytest.mark.skipif(SHARED is None, reason="../shared/data (the official files) is not available")

@@ -7,10 +7,10 @@ import time
 import pytest
 from http_fixtures import MirrorServer
 
-from evidence import catalogue
 from evidence.cli import main
 from evidence.errors import ChecksumMismatchError, DownloadError, SourceUnavailableError
-from evidence.fetch import fetch, fetch_one
+from evidence.sources import catalogue
+from evidence.sources.fetch import fetch, fetch_one
 
 SMALL = "lookup-lep20-names"  # 1,257 bytes
 OTHER = "els-berd"  # 5,245 bytes

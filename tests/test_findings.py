@@ -1,4 +1,5 @@
-"""Key findings (evidence.findings): wording by area type, links to charts, missing data, and the reference pack."""
+"""Key findings (evidence.pack.findings): wording by area type, links to charts, missing data, and the reference
+pack."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from evidence import consistency, findings
 from evidence.geography import Area
-from evidence.report import build_pack, drop_sections, notebooks_dir
+from evidence.pack import consistency, findings
+from evidence.pack.report import build_pack, drop_sections, notebooks_dir
 
 # ----------------------------------------------------------------------------------------------- small tables
 HEADLINE = pd.DataFrame({"indicator": ["gva-per-hour"], "unit": ["£ per hour"], "year": [2023],

@@ -17,14 +17,15 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from evidence import formats, geography
+from evidence import geography
 from evidence.indicators import scorecard
-from evidence.report import build_pack
+from evidence.pack import formats
+from evidence.pack.report import build_pack
 
 _BODY = '''\
 import pandas as pd
-import evidence.notebook
-ctx = evidence.notebook.setup(area=area, vintage=vintage)
+import evidence.pack.notebook
+ctx = evidence.pack.notebook.setup(area=area, vintage=vintage)
 backtest = pd.DataFrame({"area_code": [ctx.area.code], "area_name": [ctx.name], "fit_start": [2004],
                          "fit_end": [2013], "cagr": [-0.00552], "test_start": [2014], "test_end": [2023],
                          "mape": [12.354513], "mean_pct_error": [-12.354513]})
@@ -183,7 +184,7 @@ def test_status_counts_add_up():
     assert sentence == ("Of the 8 indicators with values for X, 2 are better than England, 1 similar and 2 worse; "
                         "2 are higher or lower than England with no better or worse direction and 1 has no England "
                         "value to compare with")
-    from evidence import themes
+    from evidence.pack import themes
 
     counts = themes.status_counts(card)
     assert counts["count"].sum() == 8

@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from conftest import shared_file
-from evidence import catalogue, config, geography
+from evidence import config, geography
 from evidence.cli import main
 from evidence.errors import AggregationError, AmbiguousAreaError, GeographyError, SchemaError, UnknownAreaError
+from evidence.sources import catalogue
 
 SEVEN = {"E07000192", "E07000193", "E07000194", "E07000199", "E07000234", "E07000236", "E07000239"}
 ARC_LEPS = ("Oxfordshire", "Buckinghamshire Thames Valley", "South East Midlands",

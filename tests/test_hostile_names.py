@@ -20,7 +20,7 @@ import pytest
 
 from evidence import config, geography
 from evidence.cli import main
-from evidence.report import build_pack
+from evidence.pack.report import build_pack
 
 XSS = "<script>alert(1)</script>"
 FORMULA = '=HYPERLINK("http://x","y")'

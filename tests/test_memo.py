@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from evidence import memo
-from evidence.indicators import foundations
+from evidence.indicators import foundations, memo
 from evidence.indicators.scorecard import scorecard
 
 LEPS = ["Lancashire", "BTVLEP", "Greater Lincolnshire"]

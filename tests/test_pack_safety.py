@@ -22,7 +22,7 @@ import pytest
 from evidence import config, geography
 from evidence.cli import main
 from evidence.errors import EvidenceError, PackFolderError
-from evidence.report import (
+from evidence.pack.report import (
     VINTAGE_TYPES,
     ShippedPack,
     _pack_names,
@@ -40,8 +40,8 @@ FAIL_YEAR = 1999  # the tiny notebook raises for this year
 _BODY = """\
 import os, pathlib, time
 import pandas as pd
-import evidence.notebook
-ctx = evidence.notebook.setup(area=area, vintage=vintage)
+import evidence.pack.notebook
+ctx = evidence.pack.notebook.setup(area=area, vintage=vintage)
 ctx.table("t", "A table", pd.DataFrame({"x": [1, 2]}))
 if year == 1999:
     raise ValueError("no pack for " + area)
@@ -205,7 +205,7 @@ def test_a_failing_build_of_the_ca_leaves_the_leps_pack_alone(nb, tmp_path):
 
 
 def _build_in_subprocess(area: str, out: Path, nb: Path, **env: str) -> subprocess.Popen:
-    code = ("import sys; from pathlib import Path; from evidence.report import build_pack; "
+    code = ("import sys; from pathlib import Path; from evidence.pack.report import build_pack; "
             "build_pack(sys.argv[1], out=Path(sys.argv[2]), notebooks=[Path(sys.argv[3])])")
     path = os.pathsep.join(filter(None, [str(config.CHECKOUT_DIR), os.environ.get("PYTHONPATH")]))
     return subprocess.Popen([sys.executable, "-c", code, area, str(out), str(nb)],

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evidence import catalogue, provenance
-from evidence.sources import registry
+from evidence import provenance
+from evidence.sources import catalogue, registry
 from evidence.sources.base import TIDY_COLUMNS, load
 
 DATASETS = sorted(registry())

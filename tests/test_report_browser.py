@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence.report import build_pack
+from evidence.pack.report import build_pack
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

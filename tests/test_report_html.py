@@ -1,4 +1,4 @@
-"""The report page (evidence.htmlreport) on small hand-made notebooks: its order, anchors, linked or embedded
+"""The report page (evidence.pack.htmlreport) on small hand-made notebooks: its order, anchors, linked or embedded
 charts, accessibility checks (lang, heading order, alt text, captions, contrast) and the PDF."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from evidence import cli, htmlreport
+from evidence import cli
 from evidence.indicators import scorecard
-from evidence.report import _print_pdf, write_html
+from evidence.pack import htmlreport
+from evidence.pack.report import _print_pdf, write_html
 
 # a 1x1 PNG
 PNG = base64.b64encode(bytes.fromhex(
@@ -216,10 +217,10 @@ def test_pdf_has_page_numbers_and_the_cli_adds_it_to_a_pack(executed, tmp_path):
 
 
 def test_build_without_chromium_says_in_one_line_how_to_get_the_pdf(monkeypatch, capsys):
-    import evidence.report
+    import evidence.pack.report
 
     monkeypatch.setenv(htmlreport.CHROMIUM_ENV, "")
-    monkeypatch.setattr(evidence.report, "build_many", lambda areas, **kw: {a: None for a in areas})
+    monkeypatch.setattr(evidence.pack.report, "build_many", lambda areas, **kw: {a: None for a in areas})
     assert cli.main(["build", "Blackpool", "--quiet"]) == 0
     hints = [line for line in capsys.readouterr().err.splitlines() if "PDF" in line]
     assert len(hints) == 1 and "install chromium" in hints[0] and "evidence pdf PACK_FOLDER" in hints[0]

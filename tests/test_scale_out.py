@@ -15,9 +15,9 @@ import pytest
 
 from evidence import config
 from evidence.cli import main
-from evidence.cluster import dask_client
 from evidence.errors import MissingDependencyError, SchedulerError
-from evidence.report import build_many
+from evidence.pack.cluster import dask_client
+from evidence.pack.report import build_many
 
 distributed = pytest.importorskip("distributed")
 

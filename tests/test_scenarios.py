@@ -14,10 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidence import charts, geography, provenance, scenarios
+from evidence import geography, provenance, scenarios
 from evidence.cli import main
 from evidence.errors import ScenarioError
 from evidence.indicators.area import compute
+from evidence.pack import charts
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "scenarios.md"
 ARC = "GRP-OXCAM"

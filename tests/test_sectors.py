@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from evidence import sectors as S
 from evidence.errors import EvidenceError, SectorDefinitionError, UnknownSectorError
+from evidence.indicators import sector_definitions as S
 from evidence.sources import ons_gva
 
 

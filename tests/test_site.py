@@ -15,8 +15,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from evidence import geography, site
+from evidence import geography
 from evidence.errors import EvidenceError
+from evidence.pack import site
 
 SMALL = ["lep:Lancashire", "lep:Greater Manchester", "ca:Greater Manchester", "lad:Blackpool", "region:North West",
          "Oxford–Cambridge Arc"]
@@ -375,7 +376,7 @@ def test_write_html_links_chart_files_only_when_asked(tmp_path):
 
     import nbformat
 
-    from evidence import report
+    from evidence.pack import report
 
     png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJ"
                            "RU5ErkJggg==")

@@ -11,10 +11,10 @@ import pytest
 from evidence import config, provenance
 from evidence.cli import main
 from evidence.errors import SourceUnavailableError
-from evidence.report import build_many, build_pack
-from evidence.snapshot import SIZE_LIMIT_BYTES
+from evidence.pack.report import build_many, build_pack
 from evidence.sources import registry
 from evidence.sources.base import load, read_parquet
+from evidence.sources.snapshot import SIZE_LIMIT_BYTES
 
 COMMITTED = config.CHECKOUT_DIR / "data" / "processed" / "snapshot"
 

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .. import frames, geography, memo, provenance
+from .. import frames, geography, provenance
 from ..errors import EvidenceError, UnknownDatasetError
 from ..sources import get
+from . import memo
 from .aggregate import aggregate, ratio_of_sums
 from .productivity import GVA_PER_HEAD_CAVEAT
 

@@ -24,7 +24,7 @@ needs it.
 
 Nearest neighbours: the method
 ------------------------------
-1. Take the comparison set of the area's type (:mod:`evidence.areatypes`): the 38 LEPs of ``vintage``, the
+1. Take the comparison set of the area's type (:mod:`evidence.geography.areatypes`): the 38 LEPs of ``vintage``, the
    combined authorities, England's 296 districts, the regions or an ITL level, each as the sum of its member
    LADs. A grouping is placed among the LEPs.
 2. Compute each indicator for every member of the set in ``year``. ``population`` enters as its natural
@@ -56,10 +56,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import areatypes, geography, memo, provenance
+from .. import geography, provenance
 from ..errors import InvalidArgumentError, NoDataError, UnknownDatasetError
+from ..geography import areatypes
 from ..sources import get, ons_gva
 from . import area as area_ind
+from . import memo
 from .sectors import gva_shares
 
 KIBS_ROWS = ("61-63", "69", "70", "71", "72-75")
@@ -156,7 +158,7 @@ def values(indicators: Sequence[str], *, year: int, vintage: int = geography.DEF
            type: str = "lep") -> pd.DataFrame:
     """Every indicator for every area of the comparison set in ``year``: a wide frame indexed by area code,
     one column per indicator (raw values, not logged or standardised). Cached per vintage (see
-    :mod:`evidence.memo`): every pack's neighbours use the same table."""
+    :mod:`evidence.indicators.memo`): every pack's neighbours use the same table."""
     return memo.cached("comparator-values", (tuple(indicators), year, vintage, type),
                        lambda: _values(indicators, year=year, vintage=vintage, type=type))
 
@@ -266,7 +268,7 @@ def nearest_neighbours(area: str | geography.Area, *, vintage: int = geography.D
                        indicators: Sequence[str] = DEFAULT_NEIGHBOUR_INDICATORS, year: int | None = None,
                        weights: Mapping[str, float] | None = None, type: str | None = None) -> pd.DataFrame:
     """An area's ``k`` nearest statistical neighbours among the areas of its comparison set (see
-    :mod:`evidence.areatypes`: LEPs of ``vintage`` for a LEP or a grouping, combined authorities for a CA,
+    :mod:`evidence.geography.areatypes`: LEPs of ``vintage`` for a LEP or a grouping, combined authorities for a CA,
     England's districts for a district, regions for a region, its own level for an ITL area; ``type=``
     chooses another), on standardised ``indicators`` in ``year`` (default: the latest year all of them have).
     An area outside the set (a grouping) is standardised with the set's means and deviations. The method is in

@@ -53,9 +53,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import config, frames, geography, memo, provenance
+from .. import config, frames, geography, provenance
 from ..errors import AggregationError, EvidenceError, SchemaError, UnknownDatasetError
 from ..sources import get as get_dataset
+from . import memo
 from .aggregate import INCOMPLETE, aggregate, ratio_of_sums
 from .area import lep_codes, membership_table
 
@@ -957,7 +958,7 @@ def _england(ctx: _Context, metric: Metric) -> pd.DataFrame:
 
 
 def _cached(ctx: _Context, kind: str, key: tuple, build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """:func:`evidence.memo.cached`, replaying onto ``ctx`` the caveats the computation added to it."""
+    """:func:`evidence.indicators.memo.cached`, replaying onto ``ctx`` the caveats the computation added to it."""
     ran = False
 
     def run():

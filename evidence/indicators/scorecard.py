@@ -11,7 +11,7 @@ grouped by foundation:
     The comparators for the same year: the source's published England / UK figures where it has them,
     otherwise England's 296 LADs aggregated by the same method (UK: published only).
 ``rank``, ``of``, ``ranked_among``
-    The rank among the areas of the area's comparison set with a value that year (:mod:`evidence.areatypes`:
+    The rank among the areas of the area's comparison set with a value that year (:mod:`evidence.geography.areatypes`:
     the LEPs of the vintage for a LEP or a grouping, the combined authorities for a CA, England's districts
     for a district...), 1 = best given the polarity (1 = highest for neutral metrics); ties share the better
     rank. ``ranked_among`` names the set. An area that is not one of the set gets the rank it would take among
@@ -55,9 +55,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__, areatypes, geography, provenance
+from .. import __version__, geography, provenance
 from ..errors import EvidenceError, NoDataError, SchemaError, TargetsError
-from ..formats import csv_safe_frame, csv_unquote_frame
+from ..frames import csv_safe_frame, csv_unquote_frame
+from ..geography import areatypes
 from .foundations import ENGLAND_CODE, UK_CODES, Metric, _Context, compute, foundation_map, shared_context
 
 SIMILAR_BAND = 0.02
@@ -459,7 +460,7 @@ def scorecards(areas: list[str | geography.Area], *, vintage: int = geography.DE
 
 def peer_set(a: geography.Area, vintage: int) -> tuple[list[str], str]:
     """The codes an area is ranked among on the scorecard, and their name ("LEPs (2021 geography)"): its
-    type's own comparison set (:mod:`evidence.areatypes`); none for a country."""
+    type's own comparison set (:mod:`evidence.geography.areatypes`); none for a country."""
     sets = areatypes.get(a.type).rank_among
     if not sets:
         return [], ""

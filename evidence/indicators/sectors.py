@@ -55,11 +55,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import frames, geography, memo, provenance
-from .. import sectors as sector_defs
+from .. import frames, geography, provenance
 from ..errors import InvalidArgumentError, NoDataError
 from ..sources import get, ons_gva
-from . import specialisation
+from . import memo, specialisation
+from . import sector_definitions as sector_defs
 from .aggregate import aggregate
 from .area import ENGLAND, ENGLISH_LAD, membership_table
 
@@ -286,7 +286,8 @@ def _tidy_bres(df: pd.DataFrame, classification: str) -> pd.DataFrame:
 def _lad_divisions(years: Sequence[int], level: str) -> pd.DataFrame:
     """BRES employment by English LAD (April-2023 codes) and division (or section), 2015-2017.
 
-    The same for every area, so computed once while the code and data stay the same (:func:`evidence.memo.cached`).
+    The same for every area, so computed once while the code and data stay the same
+    (:func:`evidence.indicators.memo.cached`).
     """
     return memo.cached("bres-lad-divisions", (tuple(int(y) for y in years), level),
                        lambda: _read_lad_divisions(years, level))
@@ -704,9 +705,11 @@ def location_quotients(area: str | geography.Area, *, year: int, vintage: int = 
     and :math:`E_j, E` England's (the sum of its LADs, or the BRES England row; see the module docstring).
     England's own LQs are all 1.
 
-    With ``family`` (e.g. ``"grand-challenges"``) or ``sectors`` (names or :class:`~evidence.sectors.Sector`),
+    With ``family`` (e.g. ``"grand-challenges"``) or ``sectors`` (names or
+    :class:`~evidence.indicators.sector_definitions.Sector`),
     the categories are sectors, against the area's total. On GVA each leaf row the sector touches
-    (:func:`evidence.sectors.gva_rows`) is apportioned by the employment of the sector's divisions within it,
+    (:func:`evidence.indicators.sector_definitions.gva_rows`) is apportioned by the employment of the sector's divisions
+    within it,
     in the area and in England separately (BRES, the year nearest ``year`` for the districts; see
     ``attrs["method"]``):
 
@@ -766,7 +769,7 @@ def location_quotients(area: str | geography.Area, *, year: int, vintage: int = 
     if approx:
         extra.append(f"Approximate sector mappings (the sector holds only part of a 2-digit SIC division, whose "
                      f"employment is split equally across its SIC classes): {', '.join(approx)}. value_low and "
-                     "value_high give the range. See evidence.sectors.")
+                     "value_high give the range. See evidence.indicators.sector_definitions.")
     res = _finish(out[cols].rename(columns={"industry": "sector"}), sp, extra)
     res.attrs["method"] = " ".join(sp.method) if sp.method else (  # type: ignore[attr-defined]
         f"Sector employment is the sum of the sector's BRES 2-digit divisions ({year}); a division the sector holds "

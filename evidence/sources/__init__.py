@@ -19,7 +19,7 @@ def registry() -> dict[str, Dataset]:
     """Every dataset the toolkit can load, by name (the ``SOURCES`` registry)."""
     out: dict[str, Dataset] = {}
     for mod in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if mod.name.startswith("_") or mod.name == "base":
+        if mod.name.startswith("_") or mod.name in ("base", "catalogue", "fetch", "snapshot"):
             continue
         module = importlib.import_module(f"{__name__}.{mod.name}")
         for ds in getattr(module, "DATASETS", ()):

@@ -31,8 +31,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .. import catalogue, config, provenance, timing
+from .. import config, provenance, timing
 from ..errors import ChecksumMismatchError, CorruptFileError, InvalidArgumentError, SchemaError, SourceUnavailableError
+from . import catalogue
 
 #: Columns every tidy frame has. ``additive`` says whether ``value`` may be summed across areas.
 TIDY_COLUMNS = ("area_code", "area_name", "value", "unit", "flag", "additive")
@@ -144,7 +145,7 @@ def check_years(df: pd.DataFrame, ds: Dataset) -> pd.DataFrame:
     """Check that the years parsed are the ones the catalogue pins for the dataset's files.
 
     The expected span runs from the earliest ``first_year`` to the latest ``last_year`` of the files (see
-    :meth:`evidence.catalogue.Entry.years_for`); the years parsed (the first four digits of the period) must
+    :meth:`evidence.sources.catalogue.Entry.years_for`); the years parsed (the first four digits of the period) must
     start and end there. A year header moved by one, which would put each year's values under another year,
     raises ``SchemaError``.
     """

@@ -29,8 +29,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import catalogue, config, provenance
+from .. import config, provenance
 from ..errors import SchemaError, SourceUnavailableError
+from . import catalogue
 from .base import write_table
 
 #: Bump when the parsed output changes, so stale caches are not reused.

@@ -70,8 +70,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import catalogue
 from ..errors import SchemaError, UnknownAreaError, UnknownDatasetError
+from . import catalogue
 from .base import Dataset, load, require_columns
 
 COLUMNS = ("areacd", "areanm", "geography", "indicator", "period", "observation", "measure", "unit",

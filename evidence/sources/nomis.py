@@ -39,7 +39,7 @@ Sources for these limits: the Nomis API help (https://www.nomisweb.co.uk/api/v01
 documentation ("Guest users are limited to 25,000 rows per query"; "Using the key means that 100,000 rows can
 be returned per call").
 
-HTTP goes through :func:`evidence.fetch.session`; the client retries connection errors, 429 and 5xx itself,
+HTTP goes through :func:`evidence.sources.fetch.session`; the client retries connection errors, 429 and 5xx itself,
 waiting ``Retry-After`` up to a cap, within an overall deadline per request, and stops a query over a row or
 byte ceiling (:class:`NomisLimits`). The base URL is ``base=``, else ``NOMIS_API_BASE``,
 else the public API. The API key is read from ``NOMIS_API_KEY`` at call time (never at import), sent only as the
@@ -307,7 +307,7 @@ class _Client:
 
     def __init__(self, base: str | None, api_key: str | None, *, timeout: float, retries: int,
                  limits: NomisLimits | None = None):
-        from ..fetch import session
+        from .fetch import session
 
         _install_log_redaction()
         self.base = api_base(base)

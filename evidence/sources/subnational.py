@@ -40,8 +40,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import catalogue, config
+from .. import config
 from ..errors import SchemaError, SourceUnavailableError, UnknownAreaError, UnknownDatasetError
+from . import catalogue
 from .base import Dataset, load, read_excel, read_parquet, require_sheets, sheet_names, write_parquet
 
 ENTRY = "subnational-indicators"

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evidence import geography, themes
+from evidence import geography
 from evidence.errors import AggregationError, NoDataError
 from evidence.indicators.districts import chained_volume_growth, concentration, gap_contributions
+from evidence.pack import themes
 from evidence.sources import get
 
 # Subregional productivity, June 2025 release (labourproductivitylad1.xls), 2023: GVA per hour (£) and hours

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evidence import notebook, themes
 from evidence.indicators.productivity import decompose_productivity_gap
+from evidence.pack import notebook, themes
 
 
 def test_hand_computed_two_industries():

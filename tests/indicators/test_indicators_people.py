@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evidence import notebook, themes
 from evidence.errors import InvalidArgumentError, NoDataError
 from evidence.indicators.people import (
     SOC2010_MAJOR_GROUPS,
@@ -18,6 +17,7 @@ from evidence.indicators.people import (
     occupation_shares,
     old_age_dependency_ratio,
 )
+from evidence.pack import notebook, themes
 
 # APS T09a, Jan 2021-Dec 2021, read off the Nomis download (labour/nomis_2023_04_24_*.xlsx): the 25 SOC2010
 # sub-major counts (persons) in the order T09a:1, 4, 7, ..., 73, with their 95% half-widths.

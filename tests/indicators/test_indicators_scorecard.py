@@ -367,8 +367,8 @@ def test_scorecard_shows_the_distance_to_each_target(raw_data_dir, small_map, tm
 
 
 def test_targets_sentence_counts_from_the_table():
-    from evidence import themes
     from evidence.errors import NoDataError
+    from evidence.pack import themes
 
     card = pd.DataFrame({"foundation": ["People", "People", "Places"], "indicator": ["a", "b", "c"],
                          "title": ["Employment rate", "Claimant rate", "GVA per head"], "unit": ["%", "%", "£"],
@@ -385,7 +385,7 @@ def test_targets_sentence_counts_from_the_table():
 
 
 def test_build_refuses_a_bad_targets_file_before_any_work(tmp_path, monkeypatch):
-    from evidence import report
+    from evidence.pack import report
 
     bad = tmp_path / "targets.toml"
     bad.write_text("[gva-per-hour]\nvalue = 40\n")  # no year

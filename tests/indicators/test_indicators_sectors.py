@@ -187,7 +187,7 @@ EXACT_AND_DISJOINT = """
 def test_exact_sector_reproduces_its_row_and_a_partition_adds_up(raw_data_dir, gva_raw, tmp_path):
     import textwrap
 
-    from evidence import sectors as S
+    from evidence.indicators import sector_definitions as S
 
     path = tmp_path / "partition.toml"
     path.write_text(textwrap.dedent(EXACT_AND_DISJOINT), encoding="utf-8")
@@ -254,8 +254,8 @@ def test_employment_section_lqs_use_the_lep_rows(raw_data_dir):
 def test_employment_structure_is_never_a_pandemic_year(raw_data_dir):
     """Issue 15, defect 7: Lancashire's employment structure used BRES 2020 (furlough); the LEP file runs to 2020,
     so the latest non-pandemic year is 2019, and the year is in the titles."""
-    from evidence import themes
-    from evidence.notebook import setup
+    from evidence.pack import themes
+    from evidence.pack.notebook import setup
 
     lancs = setup(area="Lancashire", vintage=2021)
     assert themes.employment_year(lancs) == 2019

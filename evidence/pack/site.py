@@ -1,6 +1,6 @@
 """A static website of evidence packs: find any area, compare areas, league tables and maps.
 
-``build_site`` builds the packs a site needs with :func:`evidence.report.build_many` into ``<out>/packs/`` and
+``build_site`` builds the packs a site needs with :func:`evidence.pack.report.build_many` into ``<out>/packs/`` and
 writes the pages around them with Jinja2 (autoescaped):
 
 - ``index.html``: search (typo-tolerant, in the browser), every area by type and a choropleth map of England;
@@ -56,8 +56,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, areatypes, config, geography, report
-from .errors import EvidenceError
+from .. import __version__, config, geography
+from ..errors import EvidenceError
+from ..geography import areatypes
+from . import report
 
 #: Site format version: bump when the pages or the manifest change shape.
 SITE_VERSION = "2"
@@ -139,7 +141,7 @@ def _sha(*parts: bytes) -> str:
 def code_hash() -> str:
     """sha256 of the toolkit's code as the packs use it: ``evidence/`` (without the site) and the notebooks'
     source cells (their outputs are the reference area's and change with every re-execution)."""
-    pkg = Path(__file__).parent
+    pkg = config.PACKAGE_DIR
     parts = [__version__.encode()]
     for p in sorted(pkg.rglob("*")):
         if p.is_file() and p.suffix not in (".pyc",) and "__pycache__" not in p.parts and p.name not in _SELF \
@@ -393,7 +395,7 @@ def _map_shapes(kind: str, vintage: int) -> tuple[tuple[tuple[str, str, str], ..
     for the areas of ``kind`` drawn from the district boundaries (dissolved for LEPs and CAs)."""
     import shapely
 
-    from .sources.boundaries import get_boundaries
+    from ..sources.boundaries import get_boundaries
 
     lads = get_boundaries("lad")
     lads = lads[lads["area_code"].str.startswith("E")]

@@ -102,8 +102,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import config, geography, provenance
-from .errors import EvidenceError, ScenarioError
+from .. import config, geography, provenance
+from ..errors import EvidenceError, ScenarioError
 
 SCENARIO_DIR = config.PACKAGE_DIR / "data" / "scenarios"
 
@@ -471,7 +471,7 @@ LATEST_GVA_YEAR = 2023
 def _history(measure: str, area, vintage: int, years: tuple[int | None, int | None], cache: dict, *,
              prices: str = "nominal", price_year: int | None = None) -> pd.DataFrame:
     """:func:`history`, sharing the whole series of one run through ``cache``."""
-    from .indicators.area import compute
+    from ..indicators.area import compute
 
     if measure not in MEASURES:
         raise ScenarioError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}.")
@@ -506,10 +506,10 @@ def _history(measure: str, area, vintage: int, years: tuple[int | None, int | No
 def _real_gva(area, vintage: int, price_year: int, cache: dict) -> pd.DataFrame:
     """The area's GVA chain-linked over its districts, in ``price_year`` prices (with ``current`` and
     ``deflator`` columns): :func:`evidence.indicators.aggregate.chain_link` on the ONS balanced GVA by LA."""
-    from . import frames
-    from .indicators.aggregate import chain_link
-    from .indicators.area import ENGLISH_LAD, membership_table
-    from .sources import get
+    from .. import frames
+    from ..indicators.aggregate import chain_link
+    from ..indicators.area import ENGLISH_LAD, membership_table
+    from ..sources import get
 
     code = area.code if isinstance(area, geography.Area) else str(area)
     ckey = ("gva-real", code, vintage, price_year)
@@ -784,7 +784,7 @@ def _run_in(sc: Scenario, area: str | None, overrides: Mapping) -> pd.DataFrame:
 
 
 def _lads(a: geography.Area, vintage: int) -> list[str]:
-    from .indicators.area import membership_table
+    from ..indicators.area import membership_table
 
     return list(membership_table([a], vintage=vintage)[0]["lad_code"])
 
@@ -1216,7 +1216,7 @@ def apportion(traj: pd.DataFrame, *, parts: str | Sequence[str] = "lep",
     weights
         Optional ``{part: weight}`` for every part (names or codes).
     """
-    from .indicators.area import compute
+    from ..indicators.area import compute
 
     areas = traj[["area_code", "area_name", "vintage"]].drop_duplicates()
     if len(areas) != 1:
@@ -1276,7 +1276,7 @@ def _split(levels: np.ndarray, base_parts: np.ndarray, w: np.ndarray) -> np.ndar
 
 
 def _parts(whole: geography.Area, lads: list[str], parts, vintage: int) -> tuple[pd.DataFrame, bool]:
-    from .indicators.area import membership_table
+    from ..indicators.area import membership_table
 
     inside = set(lads)
     if parts == "lad":

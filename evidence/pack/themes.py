@@ -1,6 +1,6 @@
 """The theme notebooks' building blocks: indicators composed into presentation-ready tables and findings.
 
-Each function takes the notebook's :class:`~evidence.notebook.Context` and returns a tidy frame (with
+Each function takes the notebook's :class:`~evidence.pack.notebook.Context` and returns a tidy frame (with
 provenance) or a sentence computed from the data, so the notebooks hold no logic of their own.
 """
 
@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import geography, provenance
-from .errors import EvidenceError, NoDataError, NotApplicableError
-from .indicators.area import ENGLAND, INDICATORS, compute, get_indicator, membership_table, rank_among
-from .indicators.productivity import decompose_gva_per_head_gap, decompose_productivity_gap
+from .. import geography, provenance
+from ..errors import EvidenceError, NoDataError, NotApplicableError
+from ..indicators.area import ENGLAND, INDICATORS, compute, get_indicator, membership_table, rank_among
+from ..indicators.productivity import decompose_gva_per_head_gap, decompose_productivity_gap
 
 HEADLINE = ["population", "jobs", "gva", "gva-per-head", "gva-per-hour", "gva-per-job"]
 #: Headline indicators that are totals: compared with England as a share, not an index.
@@ -175,7 +175,7 @@ RANK_CHART_MAX = 40
 
 
 def ranking(ctx, name: str, *, among: str | None = None) -> pd.DataFrame:
-    """The indicator for every area of the area's comparison set (:mod:`evidence.areatypes`; ``among`` picks
+    """The indicator for every area of the area's comparison set (:mod:`evidence.geography.areatypes`; ``among`` picks
     another) in the latest year, ranked. An area outside the set (a grouping among the LEPs) is added with the
     rank it would take (``member`` False). ``df.attrs["among"]`` names the set; raises ``NoDataError`` for a
     type with no comparison set (a country)."""
@@ -303,7 +303,7 @@ def industry_mix(ctx) -> pd.DataFrame:
     same year: 2019 (the last year before the pandemic) where the area's type has its own BRES section rows,
     else 2017, the last year of the district file. One year in one year's prices, so no deflation is needed.
     ``attrs["year"]`` gives the year and ``attrs["caveats"]`` the method's notes."""
-    from .indicators import sectors
+    from ..indicators import sectors
 
     if ctx.area.code == ENGLAND.code:
         raise NotApplicableError("England is the reference: there is no gap against England to split.")
@@ -388,7 +388,7 @@ def members_by_vintage(ctx) -> pd.DataFrame:
     """For an area whose membership depends on the LEP vintage (a LEP, a grouping of LEPs): each district
     (April-2023 codes) and whether it is in the area at each vintage: ``member``, ``partial`` (only some of
     the districts it merged were) or blank."""
-    from .indicators.area import _partial_lads
+    from ..indicators.area import _partial_lads
 
     if not ctx.kind.by_vintage:
         raise NotApplicableError(f"Its districts do not depend on the LEP vintage ({ctx.kind.plural} have one "
@@ -418,7 +418,7 @@ def family_of_strategies(ctx) -> pd.DataFrame:
     """A grouping of LEPs (the Oxford–Cambridge Arc) beside each of its LEPs on the five foundations: each
     metric's latest value for the grouping, every member LEP and England, with the LEPs' ranks among the
     LEPs. Raises ``NoDataError`` for an area that is not a grouping of LEPs."""
-    from .indicators.scorecard import scorecards
+    from ..indicators.scorecard import scorecards
 
     parts = [p for p in geography.group_parts(ctx.area, vintage=ctx.vintage) if p.type == "lep"]
     if not parts:
@@ -438,7 +438,7 @@ def family_of_strategies(ctx) -> pd.DataFrame:
 
 def map_frames(ctx):
     """(all LAD boundaries, the LADs to highlight, the surrounding LADs of the area's region(s))."""
-    from .sources.boundaries import get_boundaries
+    from ..sources.boundaries import get_boundaries
 
     lads = get_boundaries("lad")
     members, _ = membership_table([ctx.area], vintage=ctx.vintage, partial="include")
@@ -485,7 +485,7 @@ def employment_year(ctx) -> int:
     structure): 2019 where the type has its own published rows to 2020 (LEPs on their 2021 boundaries,
     combined authorities, against the England row of the same LEP file), else 2017, the last year of the
     district file."""
-    from .indicators.sectors import PANDEMIC_YEARS
+    from ..indicators.sectors import PANDEMIC_YEARS
 
     own = ctx.kind.datasets
     last = 2020 if ("bres-lep" in own and ctx.vintage == 2021) or "bres-ca" in own else 2017
@@ -518,7 +518,7 @@ ARC = "GRP-OXCAM"
 def arc_scenarios(ctx) -> pd.DataFrame | None:
     """The shipped Arc scenarios (trend and transformational) for the Arc itself or for its share of them when
     the area lies inside the Arc; ``None`` for other areas."""
-    from . import scenarios
+    from .. import scenarios
 
     arc_lads = set(geography.lad_codes(ARC, vintage=ctx.vintage, allow_partial=True))
     mine = set(geography.lad_codes(ctx.area, vintage=ctx.vintage, allow_partial=True))
@@ -544,7 +544,7 @@ def own_trend(ctx, *, window: tuple[int, int] = (2013, 2023), horizon: int = 205
     """A trend scenario for any area: its own jobs and GVA growth over ``window`` carried to ``horizon`` from
     the latest real year. GVA is real by default (chain-linked, in ``window[1]`` prices); ``prices="nominal"``
     carries current-price growth instead, labelled nominal."""
-    from . import scenarios
+    from .. import scenarios
 
     what = (f"GVA in {window[1]} prices (real, chain-linked over its districts)" if prices == "real"
             else "current-price GVA (nominal)")
@@ -564,7 +564,7 @@ def own_trend(ctx, *, window: tuple[int, int] = (2013, 2023), horizon: int = 205
 
 def jobs_backtest(ctx, *, fit: tuple[int, int] = (2004, 2013), test: tuple[int, int] = (2014, 2023)) -> pd.DataFrame:
     """Back-test of a trend on the area's own jobs: fit the growth rate on ``fit``, project ``test``, compare."""
-    from . import scenarios
+    from .. import scenarios
 
     series = scenarios.history("jobs", ctx.area, vintage=ctx.vintage)
     return scenarios.backtest_summary(scenarios.backtest(series, fit=fit, test=test))
@@ -598,7 +598,7 @@ def scenario_sentence(summary: pd.DataFrame, ctx) -> str:
 # ------------------------------------------------------------------------------------- foundation metrics
 def metric_trend(ctx, name: str) -> pd.DataFrame:
     """A foundation metric over time for the area and its comparators, in the shape of the chart functions."""
-    from .indicators import foundations
+    from ..indicators import foundations
 
     df = foundations.compute(name, [ctx.area], vintage=ctx.vintage, comparators=ctx.comparators)
     return df.dropna(subset=["value"])
@@ -607,7 +607,7 @@ def metric_trend(ctx, name: str) -> pd.DataFrame:
 def metric_table(ctx, names: list[str]) -> pd.DataFrame:
     """The latest value of each metric for the area beside England, with the survey's confidence interval
     where it has one, the aggregation method and any note."""
-    from .indicators import foundations
+    from ..indicators import foundations
 
     rows, frames = [], []
     for name in names:
@@ -635,7 +635,7 @@ def status_counts(card: pd.DataFrame) -> pd.DataFrame:
     """How many indicators with values of each foundation fall in each status group
     (:func:`.scorecard.status_group`: better, similar, worse, neutral, no comparison): the counts add up to the
     indicators with values, as :func:`scorecard_sentence` counts them."""
-    from .indicators import scorecard
+    from ..indicators import scorecard
 
     valued = card[card["value"].notna()]
     if not valued["status"].isin(STATUSES).any():
@@ -651,7 +651,7 @@ def status_counts(card: pd.DataFrame) -> pd.DataFrame:
 
 def scorecard_sentence(card: pd.DataFrame, ctx) -> str:
     """The scorecard's status counts in a sentence that adds up (:func:`.scorecard.status_sentence`)."""
-    from .indicators import scorecard
+    from ..indicators import scorecard
 
     return scorecard.status_sentence(card, ctx.area.name)
 
@@ -659,7 +659,7 @@ def scorecard_sentence(card: pd.DataFrame, ctx) -> str:
 def monitoring_baseline(ctx, card: pd.DataFrame, targets: str | None = None) -> pd.DataFrame:
     """The scorecard frozen to its latest year; in a pack it is also written as ``monitoring-baseline.csv``.
     With ``targets`` (a targets TOML), each indicator also carries its target and the distance to it."""
-    from .indicators import scorecard
+    from ..indicators import scorecard
 
     year = pd.to_numeric(card["year"], errors="coerce").max()
     if pd.isna(year):
@@ -725,9 +725,9 @@ def _latest_rows(df: pd.DataFrame) -> pd.DataFrame:
 def _gva_growth(codes: list[str], england: list[str]) -> tuple[pd.Series, str, pd.DataFrame]:
     """Real GVA growth (% a year, chain-linked) of each district, of all ``codes`` together and of England's
     districts, over :data:`DISTRICT_GROWTH_YEARS` to the latest year."""
-    from .errors import AggregationError
-    from .indicators.districts import chained_volume_growth
-    from .sources import get
+    from ..errors import AggregationError
+    from ..indicators.districts import chained_volume_growth
+    from ..sources import get
 
     gva = get("gva")
     tot = gva[(gva["industry"] == "Total") & gva["measure"].isin(["current_prices", "cvm"])]
@@ -769,10 +769,10 @@ def districts_table(ctx) -> pd.DataFrame:
     NoDataError
         The area has no English districts.
     """
-    from .indicators.districts import concentration, gap_contributions
-    from .indicators.foundations import compute as fcompute
-    from .indicators.scorecard import status
-    from .sources import get
+    from ..indicators.districts import concentration, gap_contributions
+    from ..indicators.foundations import compute as fcompute
+    from ..indicators.scorecard import status
+    from ..sources import get
 
     if ctx.area.code == ENGLAND.code:
         raise NotApplicableError("England is the reference each district is compared with: its 296 districts are set "
@@ -920,9 +920,9 @@ def districts_sentence(table: pd.DataFrame, ctx) -> str:
 
 def districts_map(ctx, table: pd.DataFrame):
     """(all LAD boundaries, the area's LADs, the surrounding LADs, GVA per hour by LAD for shading, title) for
-    :func:`evidence.charts.area_map`: every district of the area's region(s) is shaded, so a single district
+    :func:`evidence.pack.charts.area_map`: every district of the area's region(s) is shaded, so a single district
     is seen among its neighbours."""
-    from .sources import get
+    from ..sources import get
 
     lads, codes, around, regions = map_frames(ctx)
     prod = get("productivity")
@@ -951,7 +951,7 @@ def _occupation_rows(ctx, aps: pd.DataFrame) -> tuple[pd.DataFrame, str, bool, s
     Manchester CA; several: the Oxford-Cambridge Arc, most regions), summed; the sum of its member districts'
     counts, if none is suppressed; else the published row of the smallest 2021 LEP containing all its districts,
     labelled as such."""
-    from .indicators.area import membership_table
+    from ..indicators.area import membership_table
 
     code = ctx.area.code
     have = set(aps["area_code"].astype(str))
@@ -1006,8 +1006,8 @@ def occupation_structure(ctx) -> pd.DataFrame:
     in ``attrs["label"]`` (a containing LEP's name where the area's own counts are suppressed). Published rows
     with a suppressed sub-major cell (sample of 0-2) leave it, and its major group, out (n/a); the total is the
     sum of the published cells, and the method says how many were left out."""
-    from .indicators.people import major_groups, occupation_shares
-    from .sources.aps import get_aps
+    from ..indicators.people import major_groups, occupation_shares
+    from ..sources.aps import get_aps
 
     aps = get_aps(table="t09a")
     year = min(ctx.year, int(aps["year"].max()))
@@ -1148,8 +1148,8 @@ def bubble_alt(df: pd.DataFrame, ctx) -> str:
 def scenario_alt(traj: pd.DataFrame, ctx, *, measure: str) -> str:
     """A scenario chart's finding: the area's ``measure`` (``"jobs"`` or ``"gva"``) at the base year and at the
     horizon under each scenario (its chosen reading), with the implied compound annual growth."""
+    from ..scenarios import scenario_label
     from .charts import fmt_value
-    from .scenarios import scenario_label
 
     t = traj[(traj["measure"] == measure) & (traj["reading"] == "chosen") & (traj["area_code"] == ctx.area.code)]
     if t.empty:
@@ -1172,8 +1172,8 @@ def scenario_alt(traj: pd.DataFrame, ctx, *, measure: str) -> str:
 def waterfall_alt(decomp: pd.DataFrame, ctx) -> str:
     """A scenario waterfall's finding: GVA at the base year and the horizon, and how much of the change comes
     from more jobs and how much from GVA per job."""
+    from ..scenarios import scenario_label
     from .charts import fmt_value
-    from .scenarios import scenario_label
 
     s = decomp.set_index("step")["value"]
     b, h = int(decomp["base_year"].iloc[0]), int(decomp["horizon"].iloc[0])

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import areatypes, formats, geography, provenance
-from .errors import EvidenceError, NoDataError, NotApplicableError
-from .sources.base import write_parquet
+from .. import geography, provenance
+from ..errors import EvidenceError, NoDataError, NotApplicableError
+from ..geography import areatypes
+from ..sources.base import write_parquet
+from . import formats
 
 PACK_DIR_ENV = "EVIDENCE_PACK_DIR"
 #: The file in a pack where each notebook's caveats are gathered (merged into ``pack.json`` by the build).
@@ -86,7 +88,7 @@ def _with_units(shown: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
 
 
 def _text_table(key: str, shown: pd.DataFrame, caption: str | None = None):
-    """The table as the report shows it: every cell formatted by its unit (:mod:`evidence.formats`) and
+    """The table as the report shows it: every cell formatted by its unit (:mod:`evidence.pack.formats`) and
     escaped, headers readable (with the unit where the table has one), numbers right-aligned, ``caption`` as
     its ``<caption>``; and the same cells as tab-separated plain text."""
     values, _ = formats.present(shown)
@@ -126,7 +128,7 @@ class Context:
 
     @property
     def kind(self) -> areatypes.AreaType:
-        """The area's type (:mod:`evidence.areatypes`): its labels and comparison sets."""
+        """The area's type (:mod:`evidence.geography.areatypes`): its labels and comparison sets."""
         return areatypes.get(self.area.type)
 
     @property

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import frames
+from .. import frames
+from ..frames import FORMULA_START, csv_safe, csv_safe_frame, csv_unquote, csv_unquote_frame  # noqa: F401 (re-exported)
 
 NA = "n/a"
 
@@ -236,7 +237,7 @@ MEASURES = {"jobs": "Filled jobs", "gva": "GVA", "gva_per_job": "GVA per filled 
 def name_of(slug: str, *, measure: bool = False) -> str:
     """The registered title of an indicator or metric (of a scenario's measure with ``measure``); else the
     slug made readable."""
-    from .indicators import area, foundations
+    from ..indicators import area, foundations
 
     s = str(slug)
     if measure and s in MEASURES:
@@ -250,7 +251,7 @@ def name_of(slug: str, *, measure: bool = False) -> str:
 
 
 def _slug_unit(col: str) -> str | None:
-    from .indicators import comparators
+    from ..indicators import comparators
 
     c = comparators.COMPARATORS.get(str(col))
     return c.unit if c is not None else None
@@ -394,53 +395,6 @@ def escape_markdown(text) -> str:
     """
     out = _MD_SPECIAL.sub(r"\\\1", escape_html(text).replace("&#x27;", "'").replace("&quot;", '"'))
     return _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), out)
-
-
-#: The first characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value):
-    """A cell for a CSV file: a string starting with ``= + - @``, tab or CR gets a leading single quote
-    (OWASP's CSV-injection guidance) so a spreadsheet shows it as text; numbers pass unchanged.
-
-    >>> csv_safe('=HYPERLINK("http://x","y")'), csv_safe("-3"), csv_safe(-3.5), csv_safe("Leeds")
-    ('\\'=HYPERLINK("http://x","y")', "'-3", -3.5, 'Leeds')
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` with every string cell and header made safe by :func:`csv_safe` (numeric columns untouched)."""
-    out = df.copy()
-    for c in out.columns:
-        if not pd.api.types.is_numeric_dtype(out[c]) or pd.api.types.is_bool_dtype(out[c]):
-            out[c] = out[c].map(csv_safe)
-    out.columns = [csv_safe(c) if isinstance(c, str) else c for c in out.columns]
-    return out
-
-
-def csv_unquote(value):
-    """Undo :func:`csv_safe` when the toolkit reads back its own CSV.
-
-    >>> csv_unquote("'=SUM(A1)"), csv_unquote("'quoted"), csv_unquote(3)
-    ('=SUM(A1)', "'quoted", 3)
-    """
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_START):
-        return value[1:]
-    return value
-
-
-def csv_unquote_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """``df`` read from a CSV written through :func:`csv_safe_frame`, with its strings as they were."""
-    out = df.copy()
-    for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            out[c] = out[c].map(csv_unquote)
-    out.columns = [csv_unquote(c) for c in out.columns]
-    return out
 
 
 __all__ = ["COLUMNS", "Format", "as_text", "column_format", "csv_safe", "csv_safe_frame", "csv_unquote",

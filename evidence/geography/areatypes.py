@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import GeographyError
+from ..errors import GeographyError
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from . import provenance, timing
+from .. import provenance, timing
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order used for series.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -227,7 +227,7 @@ def bars(df: pd.DataFrame, *, title: str, ylabel: str, label: str, value: str = 
 
 @timing.phased("charting")
 def mix_bars(df: pd.DataFrame, *, title: str, label: str = "industry_name", note: str | None = None) -> Figure:
-    """Horizontal paired bars of an industry-mix split (:func:`evidence.themes.industry_mix`): each industry's
+    """Horizontal paired bars of an industry-mix split (:func:`evidence.pack.themes.industry_mix`): each industry's
     mix and within-industry contribution to the gap in GVA per job, £ per job, with the total last."""
     d = df.iloc[::-1]
     fig = Figure(figsize=(8, max(4.0, 0.32 * len(d) + 1.4)))
@@ -419,7 +419,7 @@ def scenario_lines(traj: pd.DataFrame, *, measure: str = "jobs") -> Figure:
         raise ValueError(f"the frame has no {measure} rows")
     if t["area_code"].nunique() != 1:
         raise ValueError("scenario_lines draws one area; filter the frame first")
-    from .scenarios import scenario_label
+    from ..scenarios import scenario_label
 
     scale, ylabel, _, what, up, down = _SCALES[measure]
     fig, ax = new_figure()
@@ -502,7 +502,7 @@ def waterfall(decomp: pd.DataFrame) -> Figure:
             ax.plot([i + 0.3, i + 0.7], [r["end"] / scale] * 2, color=GREY, linewidth=0.8)
     ax.set_xticks(range(4), labels)
     ax.set_ylabel(_priced(_SCALES["gva"][1], decomp, "gva"))
-    from .scenarios import scenario_label
+    from ..scenarios import scenario_label
 
     je, pe = steps.loc["jobs effect", "value"], steps.loc["productivity effect", "value"]
     change = steps.loc["horizon", "value"] - steps.loc["base", "value"]

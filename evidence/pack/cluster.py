@@ -1,7 +1,7 @@
 """Build packs on a Dask distributed cluster: ``evidence build ... --scheduler tcp://host:8786``.
 
 Dask is optional (``pip install 'lis-evidence[dask]'``) and imported only when a scheduler is asked for. The
-builds go through Dask's own ``concurrent.futures`` executor, so :func:`evidence.report.build_many` treats a
+builds go through Dask's own ``concurrent.futures`` executor, so :func:`evidence.pack.report.build_many` treats a
 cluster like any other executor: each worker builds its pack in a temporary folder and sends the files back,
 so the workers need not share a filesystem with the client::
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .errors import MissingDependencyError, SchedulerError
+from ..errors import MissingDependencyError, SchedulerError
 
 LOCAL = "local"
 """The ``--scheduler`` value that starts a cluster of local worker processes on 127.0.0.1."""
@@ -52,7 +52,7 @@ def dask_client(scheduler: str, *, workers: int = 1, timeout: float = CONNECT_TI
     Yields
     ------
     distributed.Client
-        Its ``get_executor(pure=False)`` is the executor for :func:`evidence.report.build_many` (``pure=False``:
+        Its ``get_executor(pure=False)`` is the executor for :func:`evidence.pack.report.build_many` (``pure=False``:
         every submission is a new task, since a build reads files and is not a function of its arguments alone).
 
     Raises

@@ -18,8 +18,9 @@ from requests.adapters import HTTPAdapter
 from tqdm.auto import tqdm
 from urllib3.util.retry import Retry
 
-from . import catalogue, config
-from .errors import ChecksumMismatchError, DownloadError, SourceUnavailableError
+from .. import config
+from ..errors import ChecksumMismatchError, DownloadError, SourceUnavailableError
+from . import catalogue
 
 USER_AGENT = "lis-evidence (https://github.com/lis-evidence)"
 

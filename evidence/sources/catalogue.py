@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from . import config
-from .errors import UnknownDatasetError
+from .. import config
+from ..errors import UnknownDatasetError
 
 CATALOGUE_FILE = config.PACKAGE_DIR / "data" / "catalogue.toml"
 

@@ -39,8 +39,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__
-from .errors import EvidenceError
+from .. import __version__
+from ..errors import EvidenceError
 
 TEMPLATES = Path(__file__).parent / "report_templates"
 #: An environment variable naming the Chromium (or Chrome) binary that prints the PDF (empty: none).

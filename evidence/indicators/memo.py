@@ -33,7 +33,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from . import config, timing
+from .. import config, timing
 
 ENV = "EVIDENCE_RESULT_CACHE"
 T = TypeVar("T")
@@ -73,7 +73,7 @@ def data_state() -> str:
     It takes a stat of every catalogue file, so it is recomputed at most every ``STATE_TTL`` seconds for a
     data folder (a pack asks for it hundreds of times).
     """
-    from . import geography
+    from .. import geography
 
     key = (str(config.data_dir()), repr(geography._groups_key()))
     now = time.monotonic()
@@ -84,7 +84,7 @@ def data_state() -> str:
 
 
 def _data_state(key: tuple[str, str]) -> str:
-    from . import catalogue
+    from ..sources import catalogue
 
     h = hashlib.sha256(repr(key).encode())
     for e in catalogue.entries().values():

@@ -1,8 +1,8 @@
 """Key findings: what a pack's tables say, in a few sentences, each linked to the chart that shows it.
 
-Pure: the pack's registered tables in (``[(key, frame, meta)]`` as :func:`evidence.report._tables` reads them),
+Pure: the pack's registered tables in (``[(key, frame, meta)]`` as :func:`evidence.pack.report._tables` reads them),
 sentences out. Every number is read from a table, never typed, and printed to the precision the report uses
-elsewhere (so :mod:`evidence.consistency` can check it against the headline table and ``pack.json``).
+elsewhere (so :mod:`evidence.pack.consistency` can check it against the headline table and ``pack.json``).
 
 The findings, in order, each left out when its table is missing or holds no value for the area:
 
@@ -28,7 +28,7 @@ from collections.abc import Collection, Sequence
 
 import pandas as pd
 
-from . import areatypes
+from ..geography import areatypes
 
 ENGLAND = "E92000001"
 #: A section must hold at least this share of the area's GVA to count among its top specialisations: a location
@@ -336,7 +336,7 @@ def key_findings(tables: Sequence[tuple[str, pd.DataFrame, dict]], area, vintage
     Parameters
     ----------
     tables : sequence of (key, DataFrame, meta)
-        The pack's registered tables (:func:`evidence.report._tables`).
+        The pack's registered tables (:func:`evidence.pack.report._tables`).
     area : geography.Area
         The pack's area (``code``, ``name``).
     vintage : int

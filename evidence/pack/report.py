@@ -3,7 +3,7 @@
 ``build_pack`` runs every theme notebook in ``notebooks/`` with papermill for the area and assembles:
 
 - ``notebooks/``: the executed notebooks;
-- ``<name>.html``: one self-contained HTML report (:mod:`evidence.htmlreport`): key findings, contents, the
+- ``<name>.html``: one self-contained HTML report (:mod:`evidence.pack.htmlreport`): key findings, contents, the
   themes' outputs (no code), and an appendix with the parameters, data releases and caveats;
 - ``<name>.pdf``: the report printed by headless Chromium, when one is installed;
 - ``charts/``: every chart as PNG (200 dpi) and SVG;
@@ -17,7 +17,7 @@ renamed into place when complete, under a lock per pack; a build never replaces 
 folder that is not a pack (:class:`~evidence.errors.PackFolderError`).
 
 Two builds of a pack are byte-identical apart from their timestamps. ``build_many`` builds many areas in local
-processes or on any ``concurrent.futures`` executor, such as a Dask cluster's (:mod:`evidence.cluster`).
+processes or on any ``concurrent.futures`` executor, such as a Dask cluster's (:mod:`evidence.pack.cluster`).
 """
 
 from __future__ import annotations
@@ -50,10 +50,12 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import __version__, areatypes, config, consistency, findings, formats, geography, provenance
-from .errors import BuildInterrupted, EvidenceError, PackFolderError
+from .. import __version__, config, geography, provenance
+from ..errors import BuildInterrupted, EvidenceError, PackFolderError
+from ..geography import areatypes
+from ..sources.base import read_parquet
+from . import consistency, findings, formats
 from .notebook import CAVEATS_FILE, OMITTED_FILE, PACK_DIR_ENV
-from .sources.base import read_parquet
 
 NOTEBOOKS_ENV = "EVIDENCE_NOTEBOOKS"
 
@@ -222,7 +224,7 @@ def pack_folder(area: geography.Area, vintage: int, out: Path) -> Path:
 
 
 #: What every pack's notebooks import; a new kernel starts on it at once, and each area imports it again (free).
-_TOOLKIT_IMPORTS = "import evidence.notebook, evidence.charts, evidence.themes, evidence.timing"
+_TOOLKIT_IMPORTS = "import evidence.pack.notebook, evidence.pack.charts, evidence.pack.themes, evidence.timing"
 
 
 class _Kernel:
@@ -469,7 +471,7 @@ def _strings_as_text(ws) -> None:
 
 def write_excel(tables: list[tuple[str, pd.DataFrame, dict]], path: Path, *, summary: dict | None = None) -> None:
     """One formatted sheet per table (title, readable headers, frozen header, number formats by unit from
-    :mod:`evidence.formats`, source note) and a Sources sheet listing every release used. Every string is
+    :mod:`evidence.pack.formats`, source note) and a Sources sheet listing every release used. Every string is
     written as a string, never a formula.
 
     With ``summary`` (``{"area", "code", "type", "vintage", "built", "key_findings": [{"text", ...}]}``), a first
@@ -602,7 +604,7 @@ def collect_caveats(folder: Path, area: geography.Area, vintage: int,
 def write_html(executed: list[Path], path: Path, *, title: str, params: dict, sources: list[dict],
                caveats: list[str], key_findings: Sequence[dict] = (), omitted: Sequence[str] = (),
                embed_charts: bool = True, area_name: str | None = None, subtitle: str | None = None) -> None:
-    """Write the pack's HTML report (:func:`evidence.htmlreport.render_report`): a header with the area and the
+    """Write the pack's HTML report (:func:`evidence.pack.htmlreport.render_report`): a header with the area and the
     build date, the key findings, the contents, the themes (outputs only: no code, prompts or stdout), and the
     appendix "Sources and method" (parameters, data releases, caveats, the ``omitted`` sections and why).
 
@@ -858,7 +860,7 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
 
     The HTML report embeds its charts (one self-contained file), or with ``embed_charts=False`` links them as
     ``charts/<key>.png`` (the static site). With ``pdf`` (the default) the report is also printed to
-    ``<name>.pdf`` by headless Chromium (:func:`evidence.htmlreport.write_pdf`); without a Chromium the build
+    ``<name>.pdf`` by headless Chromium (:func:`evidence.pack.htmlreport.write_pdf`); without a Chromium the build
     still succeeds, and ``pack.json``'s ``"pdf"`` says why there is no PDF and how to make it.
 
     ``targets``, the path of a targets TOML (:func:`evidence.indicators.scorecard.read_targets`), is passed to
@@ -1153,7 +1155,7 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
     progress : bool
         Show a progress bar.
     executor : concurrent.futures.Executor, optional
-        Runs the builds instead of local processes, e.g. a Dask cluster's (:func:`evidence.cluster.dask_executor`).
+        Runs the builds instead of local processes, e.g. a Dask cluster's (:func:`evidence.pack.cluster.dask_executor`).
         Its workers may be other machines: each builds in a temporary folder and sends the files back, and they
         are written under ``out`` here. The notebooks are sent too; the data and the toolkit must be there.
     notebooks : sequence of Path, optional

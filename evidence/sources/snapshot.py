@@ -15,10 +15,10 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from . import catalogue, config, provenance
-from .errors import ChecksumMismatchError, SourceUnavailableError
-from .sources import registry
-from .sources.base import load, mismatch_message, raw_paths, write_parquet
+from .. import config, provenance
+from ..errors import ChecksumMismatchError, SourceUnavailableError
+from . import catalogue, registry
+from .base import load, mismatch_message, raw_paths, write_parquet
 
 #: The snapshot must stay small enough to commit.
 SIZE_LIMIT_BYTES = 15 * 1024 * 1024
@@ -28,8 +28,8 @@ OGL = ("Contains public sector information licensed under the Open Government Li
 
 def _extra_writers() -> list:
     """Snapshot writers for non-tabular data (boundaries), if their modules exist."""
-    from .sources.boundaries import snapshot_boundaries
-    from .sources.subnational import snapshot_subnational_metadata
+    from .boundaries import snapshot_boundaries
+    from .subnational import snapshot_subnational_metadata
 
     return [("boundaries", snapshot_boundaries), ("subnational-metadata", snapshot_subnational_metadata)]
 

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InconsistentPackError
+from ..errors import InconsistentPackError
 
 #: Headline quantities collected, by the id used in the headline table and the scorecard.
 HEADLINE_IDS = ("population", "jobs", "gva", "gva-per-head", "gva-per-hour", "gva-per-job")
 
-#: Sentences of the report that state a headline quantity (see :func:`evidence.themes.gap_sentence`).
+#: Sentences of the report that state a headline quantity (see :func:`evidence.pack.themes.gap_sentence`).
 _SENTENCES = {
     "gva-per-hour": re.compile(r"GVA per hour worked in (?P<area>.+?) was £(?P<value>[\d,]+(?:\.\d+)?) in "
                                r"(?P<year>\d{4})"),

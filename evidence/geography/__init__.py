@@ -75,12 +75,13 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from . import areatypes, config
-from .errors import AggregationError, AmbiguousAreaError, GeographyError, UnknownAreaError
+from .. import config
+from ..errors import AggregationError, AmbiguousAreaError, GeographyError, UnknownAreaError
+from . import areatypes
 
 VINTAGES = (2017, 2020, 2021)
 DEFAULT_VINTAGE = 2021
-#: Area types (see :mod:`evidence.areatypes`), in the order a name shared by several types lists them.
+#: Area types (see :mod:`evidence.geography.areatypes`), in the order a name shared by several types lists them.
 AREA_TYPES = tuple(areatypes.AREA_TYPES)
 #: The order of types in :func:`areas`.
 LIST_ORDER = ("lep", "ca", "region", "itl1", "itl2", "itl3", "group", "country")
@@ -567,7 +568,7 @@ def provenance(*, vintage: int | None = None) -> list[dict]:
 
     With ``vintage``, the LEP lookups of that vintage and the code/area lookups; without, all of them.
     """
-    from . import catalogue
+    from ..sources import catalogue
 
     names = list(_SOURCES[None])
     for v in VINTAGES if vintage is None else (_check_vintage(vintage),):

@@ -79,8 +79,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import config
-from .errors import SectorDefinitionError, UnknownSectorError
+from .. import config
+from ..errors import SectorDefinitionError, UnknownSectorError
 
 SECTORS_DIR = config.PACKAGE_DIR / "data" / "sectors"
 SIC_FILE = config.PACKAGE_DIR / "data" / "sic2007.csv"
@@ -439,7 +439,7 @@ def gva_rows(s: Sector | str) -> pd.DataFrame:
     >>> gva_rows("Textiles")[["industry", "approximate"]].values.tolist()
     [['CA-CB (10-15)', True]]
     """
-    from .sources import ons_gva
+    from ..sources import ons_gva
 
     s = _as_sector(s)
     h = ons_gva.industry_hierarchy().set_index("code")
