@@ -54,7 +54,7 @@ def test_productivity_gap_and_rank_are_computed_and_worded_for_a_district():
     assert out[0]["chart"] == "gva-per-hour-trend" and out[0]["table"] == "headline"
     # 5 years: the district +10%, England +20%: the ratio was 0.8 * 1.2 / 1.1 = 0.873, now 0.8: the gap widened
     assert out[1]["text"] == ("Between 2018 and 2023, GVA per hour worked in the district rose 10.0% in current "
-                              "prices, against 20.0% in England, so the gap to England widened.")
+                              "prices, against 20.0% in England, so the gap to England widened (from 12.7% to 20.0%).")
 
 
 @pytest.mark.parametrize(("area", "noun"), [
@@ -189,3 +189,26 @@ def test_arc_section_only_in_arc_packs(tmp_path, shared_data):
     html = (arc / f"{arc.name}.html").read_text()
     assert re.search(r"<h[2-4][^>]*>The Oxford–Cambridge Arc scenarios", html)
     assert "Sections left out" not in html
+
+
+def test_a_gap_that_moved_by_less_than_half_a_point_hardly_changed():
+    # the district +19.5%, England +20%: the ratio was 0.8 * 1.2 / 1.195 = 0.8033, now 0.8: 19.7% → 20.0% below
+    card = CARD.assign(trend_5y=[19.5] + [None] * 5)
+    out = findings.key_findings(_tables(headline=HEADLINE, scorecard=card), Area("E07000119", "Fylde", "lad"),
+                                2021, kind="lad")
+    assert out[1]["text"] == ("Between 2018 and 2023, GVA per hour worked in the district rose 19.5% in current "
+                              "prices, against 20.0% in England, so its position against England hardly changed "
+                              "(19.7% below, then 20.0% below).")
+
+
+@pytest.mark.parametrize(("name", "kind", "expected"), [
+    ("North West", "region", "GVA per hour worked in the North West was"),
+    ("Oxford–Cambridge Arc", "group", "GVA per hour worked in the Oxford–Cambridge Arc was"),
+    ("Liverpool City Region", "lep", "GVA per hour worked in the Liverpool City Region was"),
+    ("Yorkshire and The Humber", "region", "GVA per hour worked in Yorkshire and The Humber was"),
+    ("North Devon", "lad", "GVA per hour worked in North Devon was"),
+])
+def test_names_read_with_their_article_in_a_sentence(name, kind, expected):
+    head = HEADLINE.rename(columns={"Fylde": name})
+    out = findings.key_findings(_tables(headline=head), Area("E00000000", name, kind), 2021, kind=kind)
+    assert out[0]["text"].startswith(expected)

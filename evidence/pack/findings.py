@@ -24,6 +24,7 @@ UK only, and has no gap to England to decompose, no scorecard verdicts and no sp
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Sequence
 
 import pandas as pd
@@ -34,6 +35,9 @@ ENGLAND = "E92000001"
 #: A section must hold at least this share of the area's GVA to count among its top specialisations: a location
 #: quotient of a tiny section (activities of households) is large and says little.
 MIN_SPECIALISATION_SHARE = 0.01
+#: A change in the gap to England smaller than this (half a percentage point) is not called a widening or a
+#: narrowing: the ONS's own revisions to subregional productivity are of that order.
+HARDLY_CHANGED = 0.005
 
 
 # ----------------------------------------------------------------------------------------------- wording
@@ -57,6 +61,27 @@ def area_noun(area_type: str, name: str = "") -> str:
     if kind.key in ("lep",) or kind.key.startswith("itl"):
         return "the " + kind.label
     return "the " + kind.label.lower()
+
+
+#: Names that take "the" in running text: the compass regions (also as ITL1 "North East (England)"), and names
+#: ending in a common noun such as the Arc or a city region.
+_TAKES_THE = re.compile(r"(?:(?:North|South|East|West)(?: East| West)?(?: Midlands| of England)?|South East Midlands"
+                        r"|.+ (?:Arc|Engine|Powerhouse|Corridor|City Region|Combined Authority|Partnership)"
+                        r"|Isles? of (?:Scilly|Wight)|Highlands and Islands)(?: \(England\))?")
+
+
+def running_name(name: str) -> str:
+    """An area's name as it reads inside a sentence: "in the North East", "in the Oxford–Cambridge Arc", but
+    "in Blackpool" and "in The Marches".
+
+    Examples
+    --------
+    >>> [running_name(n) for n in ("North East", "East of England", "Oxford–Cambridge Arc", "Blackpool",
+    ...                            "Liverpool City Region", "North Devon", "The Marches")]
+    ['the North East', 'the East of England', 'the Oxford–Cambridge Arc', 'Blackpool', 'the Liverpool City Region', \
+'North Devon', 'The Marches']
+    """
+    return "the " + name if _TAKES_THE.fullmatch(name.strip()) else name
 
 
 def _cap(text: str) -> str:
@@ -134,7 +159,7 @@ def _productivity(t: dict, name: str, code: str, noun: str) -> dict | None:
     for col, label in (("England", "England"), ("UK", "the UK")):
         if col in head.columns and col != name and _ok(r[col]) and not (code == ENGLAND and col == "England"):
             gaps.append(_pct_gap(value, float(r[col]), label, "£{:,.2f}"))
-    text = f"GVA per hour worked in {name} was £{value:,.2f} in {year}"
+    text = f"GVA per hour worked in {running_name(name)} was £{value:,.2f} in {year}"
     text += (": " + " and ".join(gaps) + ".") if gaps else "."
     card = _card_row(t.get("scorecard"), "gva-per-hour")
     if card is not None and _ok(card.get("rank"), card.get("of"), card.get("ranked_among")) \
@@ -161,12 +186,14 @@ def _productivity_trend(t: dict, name: str, code: str, noun: str) -> dict | None
         ratio_now = float(card["value"]) / float(card["england_value"])
         ratio_then = ratio_now * (1 + eng / 100) / (1 + grow / 100)
         now, then = ratio_now - 1, ratio_then - 1
-        if round(abs(now) * 1000) == round(abs(then) * 1000):
-            text += ", so its position against England hardly changed"
+        span = f" (from {abs(then):.1%} to {abs(now):.1%})"
+        if abs(now - then) < HARDLY_CHANGED:
+            side = lambda gap: f"{abs(gap):.1%} {'below' if gap < 0 else 'above'}"  # noqa: E731
+            text += f", so its position against England hardly changed ({side(then)}, then {side(now)})"
         elif now < 0 and then < 0:
-            text += f", so the gap to England {'widened' if now < then else 'narrowed'}"
+            text += f", so the gap to England {'widened' if now < then else 'narrowed'}{span}"
         elif now > 0 and then > 0:
-            text += f", so its lead over England {'grew' if now > then else 'narrowed'}"
+            text += f", so its lead over England {'grew' if now > then else 'narrowed'}{span}"
         else:
             text += f", moving from {'below' if then < 0 else 'above'} England to {'above' if now > 0 else 'below'} it"
     return _finding(text + ".", "scorecard", "gva-per-hour-trend", "productivity trend")
