@@ -78,7 +78,8 @@ def test_englands_own_pack_compares_with_the_uk_only():
     out = _texts(_tables(headline=head, scorecard=CARD, gva_structure=LQ), Area("E92000001", "England", "country"),
                  "country")
     assert out[0] == "GVA per hour worked in England was £40.00 in 2023: level with the UK (£40.00)."
-    assert not any("England's" in t or "strongest" in t for t in out)  # no gap, verdict or LQ against itself
+    # no gap, verdict or LQ against itself
+    assert not any("England's in" in t or "relative to England" in t or "strongest" in t for t in out)
 
 
 def test_strongest_and_weakest_foundation_and_top_specialisations():
@@ -212,3 +213,15 @@ def test_names_read_with_their_article_in_a_sentence(name, kind, expected):
     head = HEADLINE.rename(columns={"Fylde": name})
     out = findings.key_findings(_tables(headline=head), Area("E00000000", name, kind), 2021, kind=kind)
     assert out[0]["text"].startswith(expected)
+
+
+def test_england_names_its_largest_sections_and_its_grand_challenge_shares():
+    gc = pd.DataFrame({"sector": ["AI and data economy", "Clean growth"], "year": [2023, 2023],
+                       "share": [0.0516, 0.0237], "england_share": [0.0516, 0.0237]})
+    texts = _texts(_tables(gva_structure=LQ.assign(lq=1.0), grand_challenges=gc),
+                   Area("E92000001", "England", "country"), "country")
+    # shares 0.3, 0.2, 0.1 are the three largest of LQ's five sections
+    assert texts == ["By GVA in 2023, England's largest sections are education (30.0%), manufacturing (20.0%) and "
+                     "construction (10.0%).",
+                     "The Grand Challenge sectors' shares of England's GVA in 2023 (apportioned by employment, so "
+                     "approximate) are: AI and data economy 5.2%; clean growth 2.4%."]

@@ -270,8 +270,10 @@ def _foundations(t: dict, name: str, code: str, noun: str) -> dict | None:
 
 def _specialisations(t: dict, name: str, code: str, noun: str) -> dict | None:
     lq = t.get("gva-structure")
-    if lq is None or code == ENGLAND:
+    if lq is None:
         return None
+    if code == ENGLAND:
+        return _largest_sections(lq, noun)
     ok = lq.dropna(subset=["lq", "share"])
     ok = ok[(ok["share"] >= MIN_SPECIALISATION_SHARE) & (ok["lq"] > 1)]
     if ok.empty:
@@ -288,10 +290,30 @@ def _specialisations(t: dict, name: str, code: str, noun: str) -> dict | None:
     return _finding(_cap(text), "gva-structure", "gva-lq-sections", "specialisation")
 
 
+def _largest_sections(structure: pd.DataFrame, noun: str) -> dict | None:
+    """England's own pack: every location quotient is 1, so its largest sections by share of GVA instead."""
+    ok = structure.dropna(subset=["share"])
+    if ok.empty:
+        return None
+    top = ok.sort_values("share", ascending=False).head(3)
+    items = [f"{_lower_first(r['industry_name'])} ({100 * r['share']:.1f}%)" for _, r in top.iterrows()]
+    listed = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    text = f"By GVA in {int(top['year'].iloc[0])}, {_possessive(noun)} largest sections are {listed}."
+    return _finding(text, "gva-structure", "gva-lq-sections", "specialisation")
+
+
 def _grand_challenges(t: dict, name: str, code: str, noun: str) -> dict | None:
     gc = t.get("grand-challenges")
-    if gc is None or code == ENGLAND:
+    if gc is None:
         return None
+    if code == ENGLAND:
+        ok = gc.dropna(subset=["share"])
+        if ok.empty:
+            return None
+        items = [f"{_lower_first(r['sector'])} {100 * r['share']:.1f}%" for _, r in ok.iterrows()]
+        text = (f"The Grand Challenge sectors' shares of {_possessive(noun)} GVA in {int(ok['year'].iloc[0])} "
+                "(apportioned by employment, so approximate) are: " + "; ".join(items) + ".")
+        return _finding(text, "grand-challenges", "grand-challenges-lq", "Grand Challenges")
     ok = gc.dropna(subset=["share", "england_share"])
     if ok.empty:
         return None
