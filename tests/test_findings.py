@@ -225,3 +225,21 @@ def test_england_names_its_largest_sections_and_its_grand_challenge_shares():
                      "construction (10.0%).",
                      "The Grand Challenge sectors' shares of England's GVA in 2023 (apportioned by employment, so "
                      "approximate) are: AI and data economy 5.2%; clean growth 2.4%."]
+
+
+def test_a_section_built_on_one_that_does_not_apply_is_left_out_too(tmp_path):
+    from evidence.errors import NotApplicableError
+    from evidence.pack.notebook import OMITTED_FILE, Context
+
+    ctx = Context(area=Area("E92000001", "England", "country"), vintage=2021, year=2023, comparators=[],
+                  pack_dir=tmp_path)
+    with ctx.covered("The scorecard"):
+        raise NotApplicableError("England is the reference.")
+    with ctx.covered("Monitoring baseline"):
+        card  # noqa: B018, F821 - never assigned: the scorecard above did not apply
+    assert json.loads((tmp_path / OMITTED_FILE).read_text()) == [
+        {"section": "The scorecard", "reason": "England is the reference."},
+        {"section": "Monitoring baseline",
+         "reason": "It is built on “The scorecard”, which does not apply to England."}]
+    with pytest.raises(NameError), ctx.covered("Unrelated"):
+        ctx.unavailable.clear(), ctx.left_out.clear(), undefined_name  # noqa: B018, F821

@@ -56,7 +56,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__, geography, provenance
-from ..errors import EvidenceError, NoDataError, SchemaError, TargetsError
+from ..errors import EvidenceError, NotApplicableError, SchemaError, TargetsError
 from ..frames import csv_safe_frame, csv_unquote_frame
 from ..geography import areatypes
 from .foundations import ENGLAND_CODE, UK_CODES, Metric, _Context, compute, foundation_map, shared_context
@@ -424,8 +424,8 @@ def scorecards(areas: list[str | geography.Area], *, vintage: int = geography.DE
     peers = {a.code: peer_set(a, vintage) for a in resolved}
     for a in resolved:
         if a.code == ENGLAND_CODE:
-            raise NoDataError("the scorecard compares an area with England; give a LEP, combined authority, "
-                                "region or grouping")
+            raise NotApplicableError("England is the reference: the scorecard compares an area with England "
+                                     "(give a LEP, combined authority, region, district or grouping).")
     fm = foundation_map()
     rows: dict[str, list[dict]] = {a.code: [] for a in resolved}
     frames: dict[str, list[pd.DataFrame]] = {a.code: [] for a in resolved}

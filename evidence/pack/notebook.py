@@ -121,6 +121,7 @@ class Context:
     caveats: list[str] = field(default_factory=list)
     partners: list[geography.Area] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -146,13 +147,19 @@ class Context:
         try:
             yield
         except NotApplicableError as exc:
+            self.left_out.append(what)
             self.not_applicable(what, str(exc))
         except NoDataError as exc:
             self.unavailable.append(what)
             reason = str(exc)
             _markdown(self._md(f"*{what}: not available for {self.name}. {reason[:1].upper() + reason[1:]}*"))
         except NameError:
-            # A section built on an earlier one that was not available: say so, naming it.
+            # A section built on an earlier one that was not available, or that does not apply: say so, naming it.
+            if not self.unavailable and self.left_out:
+                self.left_out.append(what)
+                self.not_applicable(what, f"It is built on “{self.left_out[0]}”, which does not apply to "
+                                          f"{self.name}.")
+                return
             if not self.unavailable:
                 raise
             self.unavailable.append(what)
