@@ -243,3 +243,18 @@ def test_a_section_built_on_one_that_does_not_apply_is_left_out_too(tmp_path):
          "reason": "It is built on “The scorecard”, which does not apply to England."}]
     with pytest.raises(NameError), ctx.covered("Unrelated"):
         ctx.unavailable.clear(), ctx.left_out.clear(), undefined_name  # noqa: B018, F821
+
+
+def test_the_arc_scenarios_are_a_finding_for_an_area_of_the_arc():
+    rows = [("arc-trend", "jobs", None, 2_110_860, 2_445_860, 335_000, None),
+            ("arc-trend", "gva", "2023 prices", 143_099.0, 260_763.1, 117_664.1, None),
+            ("arc-transformational", "jobs", None, 2_110_860, 3_145_860, 1_035_000, 700_000),
+            ("arc-transformational", "gva", "2023 prices", 143_099.0, 368_737.2, 225_638.2, 107_974.1)]
+    arc = pd.DataFrame(rows, columns=["scenario", "measure", "prices", "base_value", "horizon_value", "change",
+                                      "vs_trend"]).assign(reading="chosen", area_code="GRP-OXCAM", base_year=2023,
+                                                          horizon=2050)
+    texts = _texts(_tables(arc_scenarios=arc), Area("GRP-OXCAM", "Oxford–Cambridge Arc", "group"), "group")
+    assert texts == ["On the National Infrastructure Commission's Arc scenarios, the Arc would have 2,445,860 filled "
+                     "jobs in 2050 on trend (+335,000 on 2023) and £260.8bn of GVA in 2023 prices; the "
+                     "transformational scenario adds a further 700,000 jobs and £108.0bn of GVA to the trend."]
+    assert _texts(_tables(arc_scenarios=arc), Area("E06000009", "Blackpool", "lad"), "lad") == []

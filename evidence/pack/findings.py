@@ -14,11 +14,13 @@ The findings, in order, each left out when its table is missing or holds no valu
 6. the top three specialisations by GVA location quotient;
 7. the Grand Challenge sectors' shares of GVA against England's;
 8. the business birth and death rates;
-9. what the trend scenario implies for 2050.
+9. for an area of the Oxford–Cambridge Arc, what the National Infrastructure Commission's scenarios imply;
+10. what the area's own trend implies for 2050.
 
 An area with no data for a topic (Scotland's TLM32, a section that does not apply) simply has fewer findings:
 there is no minimum, and an area with no data at all gets an empty list. England's own pack compares with the
-UK only, and has no gap to England to decompose, no scorecard verdicts and no specialisation against itself.
+UK only, and has no gap to England to decompose, no scorecard verdicts and no specialisation against itself: it
+names its largest sections and its Grand Challenge sectors' shares instead.
 """
 
 from __future__ import annotations
@@ -374,13 +376,34 @@ def _scenario(t: dict, name: str, code: str, noun: str) -> dict | None:
     return _finding(_cap(text), "trend-scenario", "trend-gva", "scenario")
 
 
+def _arc_scenarios(t: dict, name: str, code: str, noun: str) -> dict | None:
+    arc = t.get("arc-scenarios")
+    if arc is None:
+        return None
+    arc = arc[(arc["area_code"] == code) & (arc["reading"] == "chosen")]
+    row = {(r["scenario"], r["measure"]): r for _, r in arc.iterrows()}
+    need = [("arc-trend", "jobs"), ("arc-trend", "gva"), ("arc-transformational", "jobs"),
+            ("arc-transformational", "gva")]
+    if any(k not in row for k in need) or not _ok(*(row[k]["horizon_value"] for k in need),
+                                                   row[need[2]]["vs_trend"], row[need[3]]["vs_trend"]):
+        return None
+    tj, tg, xj, xg = (row[k] for k in need)
+    prices = f" in {tg['prices']}" if _ok(tg.get("prices")) else ""
+    text = (f"On the National Infrastructure Commission's Arc scenarios, {noun} would have "
+            f"{tj['horizon_value']:,.0f} filled jobs in {int(tj['horizon'])} on trend "
+            f"({_signed(tj['change'], '{:,.0f}')} on {int(tj['base_year'])}) and £{tg['horizon_value'] / 1000:,.1f}bn "
+            f"of GVA{prices}; the transformational scenario adds a further {xj['vs_trend']:,.0f} jobs and "
+            f"£{xg['vs_trend'] / 1000:,.1f}bn of GVA to the trend.")
+    return _finding(_cap(text), "arc-scenarios", "arc-jobs", "Arc scenarios")
+
+
 _FINDINGS = (_productivity, _productivity_trend, _decomposition, _industry_mix, _foundations, _specialisations,
-             _grand_challenges, _business, _scenario)
+             _grand_challenges, _business, _arc_scenarios, _scenario)
 
 
 def key_findings(tables: Sequence[tuple[str, pd.DataFrame, dict]], area, vintage: int, *,
                  kind: str | areatypes.AreaType, charts: Collection[str] | None = None) -> list[dict]:
-    """The pack's key findings: up to nine sentences computed from its tables, each with the chart that shows it.
+    """The pack's key findings: up to ten sentences computed from its tables, each with the chart that shows it.
 
     Parameters
     ----------

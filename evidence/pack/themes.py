@@ -580,7 +580,9 @@ def price_basis(frame: pd.DataFrame) -> str:
 
 
 def scenario_sentence(summary: pd.DataFrame, ctx) -> str:
-    """What each scenario means for jobs and GVA at the horizon."""
+    """What each scenario means for jobs and GVA at the horizon, naming each scenario as the legends do."""
+    from ..scenarios import scenario_label
+
     bits = []
     s = summary[(summary["reading"] == "chosen") & (summary["area_code"] == ctx.area.code)]
     for name, g in s.groupby("scenario", sort=False):
@@ -589,8 +591,8 @@ def scenario_sentence(summary: pd.DataFrame, ctx) -> str:
             j, v = g.loc["jobs"], g.loc["gva"]
             sign = "+" if v["change"] >= 0 else "-"
             basis = v.get("prices") if isinstance(v.get("prices"), str) else "current prices (nominal)"
-            bits.append(f"{name}: {j['change']:+,.0f} jobs ({100 * j['cagr']:.2f}% a year) and "
-                        f"{sign}£{abs(v['change']) / 1000:,.1f}bn GVA in {basis} ({100 * v['cagr']:.2f}% a year) "
+            bits.append(f"under “{scenario_label(name)}”, {j['change']:+,.0f} jobs ({100 * j['cagr']:.2f}% a year) "
+                        f"and {sign}£{abs(v['change']) / 1000:,.1f}bn GVA in {basis} ({100 * v['cagr']:.2f}% a year) "
                         f"from {int(j['base_year'])} to {int(j['horizon'])}")
     return f"For {ctx.area.name}: " + "; ".join(bits) + "." if bits else f"No scenario covers {ctx.area.name}."
 
