@@ -224,3 +224,13 @@ def test_build_without_chromium_says_in_one_line_how_to_get_the_pdf(monkeypatch,
     assert cli.main(["build", "Blackpool", "--quiet"]) == 0
     hints = [line for line in capsys.readouterr().err.splitlines() if "PDF" in line]
     assert len(hints) == 1 and "install chromium" in hints[0] and "evidence pdf PACK_FOLDER" in hints[0]
+
+
+def test_a_table_the_notebook_captioned_keeps_one_caption():
+    from evidence.pack.htmlreport import _Ids, _table
+
+    out = _table('<table id="T_districts"><caption>The districts of North West</caption><tr><td>1</td></tr></table>',
+                 caption="<p>The districts inside the area</p>", note=None, ids=_Ids())
+    assert out["html"].count("<caption") == 1 and out["label"] == "The districts of North West"
+    out = _table('<table id="T_x"><tr><td>1</td></tr></table>', caption=None, note=None, ids=_Ids(), fallback="Jobs")
+    assert out["html"].count("<caption>Jobs</caption>") == 1

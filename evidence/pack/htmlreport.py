@@ -227,12 +227,16 @@ def _table(table_html: str, *, caption: str | None, note: str | None, ids: _Ids,
     label = ""
     anchor = None
     if table is not None:
-        cap = soup.new_tag("caption")
-        if caption:
-            cap.append(BeautifulSoup(re.sub(r"^\s*<p>|</p>\s*$", "", caption), "html.parser"))
-        else:
-            cap.string = fallback or "Table"
-        table.insert(0, cap)
+        # A table the notebook captioned (``ctx.table``'s title, naming the area) keeps its own caption: a table
+        # may have only one.
+        cap = table.find("caption")
+        if cap is None:
+            cap = soup.new_tag("caption")
+            if caption:
+                cap.append(BeautifulSoup(re.sub(r"^\s*<p>|</p>\s*$", "", caption), "html.parser"))
+            else:
+                cap.string = fallback or "Table"
+            table.insert(0, cap)
         label = cap.get_text(" ", strip=True)
         tid = str(table.get("id", ""))
         if tid.startswith("T_"):

@@ -100,6 +100,12 @@ def _text_table(key: str, shown: pd.DataFrame, caption: str | None = None):
               .format_index(escape="html", axis=1))
     if numeric:
         styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    for c in text.columns:
+        # A text column in a wide table that scrolls is squeezed to a word a line, which makes every row tall:
+        # give it room for about two lines of its longest cell (at most 16em).
+        longest = int(text[c].astype(str).str.len().max()) if c not in numeric and len(text) else 0
+        if longest > 12:
+            styler = styler.set_properties(subset=[c], **{"min-width": f"{min(-(-longest // 3), 16)}em"})
     plain = "\n".join("\t".join(map(str, row)) for row in [list(text.columns), *text.itertuples(index=False)])
     if caption:
         styler = styler.set_caption(formats.escape_html(caption)).set_table_styles(
