@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pandas as pd
 import pytest
@@ -79,3 +80,60 @@ def test_a_chart_is_saved_as_the_same_bytes_as_before():
         png, svg = (Path(tmp) / "line.png").read_bytes(), (Path(tmp) / "line.svg").read_bytes()
     digest = [hashlib.sha256(b).hexdigest()[:16] for b in (png, svg, shown)]
     assert digest == ["49cf43063a22775a", "a0ff19356f97a0a4", "03ae89f054c167e7"]
+
+
+def test_render_without_svg_writes_the_same_png_and_no_svg(tmp_path):
+    df = pd.DataFrame({"area_name": ["Area A", "England"], "value": [3.0, 4.0]})
+    fig = charts.bars(df, title="A short title", ylabel="Jobs", label="area_name", note="Source: ONS")
+    both = charts.render(fig, tmp_path / "both" / "c")
+    png = charts.render(fig, tmp_path / "png" / "c", formats=("png",))
+    assert sorted(p.name for p in (tmp_path / "png").iterdir()) == ["c.png"]
+    assert sorted(p.name for p in (tmp_path / "both").iterdir()) == ["c.png", "c.svg"]
+    assert png == both
+    assert (tmp_path / "png" / "c.png").read_bytes() == (tmp_path / "both" / "c.png").read_bytes()
+
+
+_CHART_CELL = '''\
+import pandas as pd
+import evidence.pack.notebook, evidence.pack.charts
+ctx = evidence.pack.notebook.setup(area=area, vintage=vintage)
+df = pd.DataFrame({"area_name": [ctx.name, "England"], "value": [3.0, 4.0]})
+ctx.figure("two-bars", evidence.pack.charts.bars(df, title="Two bars", ylabel="Jobs", label="area_name",
+                                                 note="Source: a hand-written test frame"))
+'''
+
+
+def _chart_notebook(path):
+    cells = [
+        {"cell_type": "markdown", "id": "title", "metadata": {}, "source": "# A chart"},
+        {"cell_type": "code", "id": "params", "metadata": {"tags": ["parameters"]}, "execution_count": None,
+         "outputs": [], "source": 'area = "E37000002"\nvintage = 2021\nyear = 2023\ncomparators = []'},
+        {"cell_type": "code", "id": "body", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": _CHART_CELL},
+    ]
+    path.write_text(json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5, "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}}))
+    return path
+
+
+def test_a_pack_built_without_svgs_has_the_same_pngs_and_report(tmp_path):
+    from evidence.pack.report import build_pack
+
+    nb = _chart_notebook(tmp_path / "01-chart.ipynb")
+    full = build_pack("E37000002", out=tmp_path / "full", notebooks=[nb], pdf=False)
+    lean = build_pack("E37000002", out=tmp_path / "lean", notebooks=[nb], pdf=False, chart_formats=("png",))
+    assert sorted(p.name for p in (full / "charts").iterdir()) == ["two-bars.png", "two-bars.svg"]
+    assert sorted(p.name for p in (lean / "charts").iterdir()) == ["two-bars.png"]
+    assert (full / "charts" / "two-bars.png").read_bytes() == (lean / "charts" / "two-bars.png").read_bytes()
+    html = next(full.glob("*.html")).name
+    assert (full / html).read_text()[-20000:] == (lean / html).read_text()[-20000:]  # the charts, not the date
+    assert json.loads((lean / "pack.json").read_text())["charts"] == ["two-bars"]
+
+
+@pytest.mark.parametrize("formats", [("svg",), ("png", "pdf"), ()])
+def test_chart_formats_must_include_png_and_nothing_unknown(formats, tmp_path):
+    from evidence.errors import EvidenceError
+    from evidence.pack.report import build_pack
+
+    with pytest.raises(EvidenceError, match="chart formats"):
+        build_pack("E37000002", out=tmp_path, chart_formats=formats)

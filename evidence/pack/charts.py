@@ -352,9 +352,11 @@ def save(fig: Figure, path_stem: str | Path) -> tuple[Path, Path]:
 
 
 @timing.phased("charting")
-def render(fig: Figure, path_stem: str | Path | None = None, *, display_dpi: int = 100) -> bytes:
+def render(fig: Figure, path_stem: str | Path | None = None, *, display_dpi: int = 100,
+           formats: Sequence[str] = ("png", "svg")) -> bytes:
     """Draw the figure once and return PNG bytes for display at ``display_dpi``; with ``path_stem``, also
-    write ``<path_stem>.png`` (200 dpi) and ``<path_stem>.svg``.
+    write ``<path_stem>.png`` (200 dpi) and, if ``"svg"`` is in ``formats``, ``<path_stem>.svg`` (an SVG is a
+    second full draw: a static site that links the PNGs can leave it out).
 
     The display image is the 200-dpi drawing scaled down, so a pack draws each chart once for both PNGs
     instead of twice.
@@ -383,8 +385,9 @@ def render(fig: Figure, path_stem: str | Path | None = None, *, display_dpi: int
     w, h = (int(v) for v in fig.get_size_inches() * DPI)  # Agg truncates the canvas size the same way
     image = Image.frombuffer("RGBA", (w, h), raw.getbuffer(), "raw", "RGBA", 0, 1)
     image.save(f"{stem}.png", format="png", dpi=(DPI, DPI), compress_level=1)  # 2/3 of the time, 1/8 larger
-    with rc_context({"svg.fonttype": "none", "svg.hashsalt": "lis-evidence"}):
-        fig.savefig(f"{stem}.svg", metadata={"Date": None})
+    if "svg" in formats:
+        with rc_context({"svg.fonttype": "none", "svg.hashsalt": "lis-evidence"}):
+            fig.savefig(f"{stem}.svg", metadata={"Date": None})
     if DPI % display_dpi == 0:
         small = image.reduce(DPI // display_dpi)  # a box filter: exact for whole factors, and fast
     else:
