@@ -41,7 +41,7 @@ import threading
 import time
 import traceback
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -924,9 +924,6 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         charts = {p.stem for p in (tmp / "charts").glob("*.png")}
         key_findings = findings.key_findings(tables, a, vintage, kind=kind, charts=charts)
         built = datetime.now(UTC).isoformat(timespec="seconds")
-        write_excel(tables, tmp / f"{stem}-evidence.xlsx",
-                    summary={"area": a.name, "code": a.code, "type": kind.label, "vintage": vintage, "built": built,
-                             "key_findings": key_findings})
         title = f"Local Industrial Strategy evidence: {a.name} (" + \
             (f"{kind.label}, {vintage} geography)" if kind.by_vintage else f"{kind.label})")
         subtitle = f"{kind.label}, {vintage} geography" if kind.by_vintage else kind.label
@@ -934,7 +931,13 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         write_html(executed, tmp / f"{stem}.html", title=title, params=params, sources=sources, caveats=caveats,
                    key_findings=key_findings, omitted=omitted_lines(omitted),
                    embed_charts=embed_charts, area_name=a.name, subtitle=f"{subtitle} ({a.code})")
-        pdf_state = _print_pdf(tmp / f"{stem}.html", tmp / f"{stem}.pdf", pdf, timings)
+        # Chromium prints the report (seconds, mostly its own processes) while this thread writes the workbook
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-pdf") as printer:
+            printing = printer.submit(_print_pdf, tmp / f"{stem}.html", tmp / f"{stem}.pdf", pdf, timings)
+            write_excel(tables, tmp / f"{stem}-evidence.xlsx",
+                        summary={"area": a.name, "code": a.code, "type": kind.label, "vintage": vintage,
+                                 "built": built, "key_findings": key_findings})
+            pdf_state = printing.result()
         manifest = {
             "area": {"code": a.code, "name": a.name, "type": a.type, "vintage": vintage},
             "parameters": params,
