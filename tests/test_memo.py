@@ -139,3 +139,56 @@ def test_england_division_employment_is_recomputed_when_data_or_code_change(cach
     assert len(calls) == 2
     _same(first[0], again[0])
     assert len(list(cache_on.glob("bres-england-divisions-*.pkl"))) == 2
+
+
+def _fingerprint_of(package, monkeypatch) -> str:
+    monkeypatch.setattr(memo.config, "PACKAGE_DIR", package)
+    memo.code_fingerprint.cache_clear()
+    try:
+        return memo.code_fingerprint()
+    finally:
+        memo.code_fingerprint.cache_clear()
+
+
+def test_the_code_key_changes_with_the_computing_code_not_with_the_pack(tmp_path, monkeypatch):
+    """Cached results are kept when a chart or the report changes, and recomputed when the code that computes
+    them (indicators, sources, geography, scenarios, the core) or a shipped table changes."""
+    import shutil
+
+    package = tmp_path / "evidence"
+    shutil.copytree(memo.config.PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = _fingerprint_of(package, monkeypatch)
+    assert _fingerprint_of(package, monkeypatch) == before
+    for presentation in ("pack/charts.py", "pack/report_templates", "cli.py"):
+        target = package / presentation
+        if target.is_dir():
+            (target / "new.css").write_text("body {}")
+        else:
+            target.write_text(target.read_text() + "\n# a change to the presentation\n")
+        assert _fingerprint_of(package, monkeypatch) == before, presentation
+    for computing in ("indicators/area.py", "sources/base.py", "geography/__init__.py", "frames.py"):
+        changed = package / computing
+        original = changed.read_text()
+        changed.write_text(original + "\n# a change to the computation\n")
+        assert _fingerprint_of(package, monkeypatch) != before, computing
+        changed.write_text(original)
+    assert _fingerprint_of(package, monkeypatch) == before
+    shipped = next(p for p in sorted((package / "data").rglob("*")) if p.is_file())
+    shipped.write_bytes(shipped.read_bytes() + b"\n")
+    assert _fingerprint_of(package, monkeypatch) != before
+
+
+def test_no_presentation_code_caches_a_result():
+    """The fingerprint leaves out the pack layer and the entry points, so none of them may call the cache."""
+    import ast
+
+    root = memo.config.PACKAGE_DIR
+    files = [p for name in memo.PRESENTATION for p in ([root / name] if name.endswith(".py")
+                                                       else sorted((root / name).rglob("*.py")))]
+    assert len(files) > 5
+    for path in files:
+        tree = ast.parse(path.read_text(), filename=str(path))
+        names = {n.attr if isinstance(n, ast.Attribute) else n.id for n in ast.walk(tree)
+                 if isinstance(n, (ast.Attribute, ast.Name))}
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        assert "memo" not in imported and "cached" not in names, path

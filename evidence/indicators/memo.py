@@ -7,8 +7,9 @@ compute the same LEP-wide tables 38 times. :func:`cached` keeps such a result in
 A result is reused only while nothing it could depend on has changed. Its key combines:
 
 - the caller's own key (metric, areas, vintage...);
-- the toolkit's code and shipped tables (every file of the ``evidence`` package is hashed), and the pandas,
-  numpy and Python versions;
+- the toolkit's code and shipped tables (every file of the ``evidence`` package below the pack layer is
+  hashed: the pack's presentation code and the command line compute no cached result, so a change to a chart
+  or the report keeps the results), and the pandas, numpy and Python versions;
 - the state of the data: which official files are in ``data/raw`` (path, size and mtime), the committed
   snapshot's manifest, and any extra grouping files (``EVIDENCE_GROUPS``).
 
@@ -51,14 +52,21 @@ def results_dir() -> Path:
     return config.cache_dir() / "results"
 
 
+#: What computes no cached result: the pack layer (notebook helpers, charts, the report) and the entry points.
+#: A result must never be built by their code (``tests/test_memo.py`` checks that none of them calls
+#: :func:`cached`), so their files are left out of :func:`code_fingerprint`.
+PRESENTATION = frozenset({"pack", "cli.py", "__main__.py", "show.py"})
+
+
 @functools.cache
 def code_fingerprint() -> str:
-    """A hash of every file of the installed ``evidence`` package and of the library versions pickles
-    depend on."""
+    """A hash of every file of the installed ``evidence`` package that computes results (all but
+    :data:`PRESENTATION`) and of the library versions pickles depend on."""
     h = hashlib.sha256(f"{platform.python_version()} {pd.__version__} {np.__version__}".encode())
     for p in sorted(config.PACKAGE_DIR.rglob("*")):
-        if p.is_file() and "__pycache__" not in p.parts:
-            h.update(str(p.relative_to(config.PACKAGE_DIR)).encode())
+        rel = p.relative_to(config.PACKAGE_DIR)
+        if p.is_file() and "__pycache__" not in p.parts and rel.parts[0] not in PRESENTATION:
+            h.update(str(rel).encode())
             h.update(p.read_bytes())
     return h.hexdigest()
 

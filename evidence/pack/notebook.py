@@ -23,6 +23,8 @@ from ..sources.base import write_parquet
 from . import formats
 
 PACK_DIR_ENV = "EVIDENCE_PACK_DIR"
+#: The files a pack writes for each chart: ``"png,svg"`` (the default) or ``"png"`` (set by the pack builder).
+CHART_FORMATS_ENV = "EVIDENCE_CHART_FORMATS"
 #: The file in a pack where each notebook's caveats are gathered (merged into ``pack.json`` by the build).
 CAVEATS_FILE = "caveats.json"
 #: The file in a pack where the sections left out because they do not apply are gathered (see
@@ -252,7 +254,8 @@ class Context:
         chart's finding in words, computed from the data (default: the chart's title)."""
         from . import charts
 
-        png = charts.render(fig, None if self.pack_dir is None else self.pack_dir / "charts" / key)
+        formats = os.environ.get(CHART_FORMATS_ENV, "png,svg").split(",")
+        png = charts.render(fig, None if self.pack_dir is None else self.pack_dir / "charts" / key, formats=formats)
         try:
             from IPython.display import Image, display
         except ImportError:

@@ -41,7 +41,7 @@ import threading
 import time
 import traceback
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -55,7 +55,7 @@ from ..errors import BuildInterrupted, EvidenceError, PackFolderError
 from ..geography import areatypes
 from ..sources.base import read_parquet
 from . import consistency, findings, formats
-from .notebook import CAVEATS_FILE, OMITTED_FILE, PACK_DIR_ENV
+from .notebook import CAVEATS_FILE, CHART_FORMATS_ENV, OMITTED_FILE, PACK_DIR_ENV
 
 NOTEBOOKS_ENV = "EVIDENCE_NOTEBOOKS"
 
@@ -379,7 +379,8 @@ def _client_class():
 
 
 def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout: int = 900,
-                   timings: dict | None = None, failed_dir: Path | None = None) -> list[Path]:
+                   timings: dict | None = None, failed_dir: Path | None = None,
+                   chart_formats: Sequence[str] = ("png", "svg")) -> list[Path]:
     """Inject ``params`` with papermill and execute every notebook in this process's kernel (kept warm across
     areas, see :func:`_kernel`); write each executed notebook to ``folder/notebooks`` (the kernel writes the
     tables and charts to ``folder`` too), and the executed copy of a notebook that fails to ``failed_dir``
@@ -399,7 +400,8 @@ def _run_notebooks(folder: Path, params: dict, notebooks: list[Path], *, timeout
     executed = []
     try:
         reply = kernel.kc.execute_interactive(
-            f"%reset -f\nimport os\nos.environ[{PACK_DIR_ENV!r}] = {str(folder)!r}\n{_TOOLKIT_IMPORTS}\n"
+            f"%reset -f\nimport os\nos.environ[{PACK_DIR_ENV!r}] = {str(folder)!r}\n"
+            f"os.environ[{CHART_FORMATS_ENV!r}] = {','.join(chart_formats)!r}\n{_TOOLKIT_IMPORTS}\n"
             "evidence.timing.reset()", silent=True, store_history=False, timeout=timeout,
             output_hook=lambda msg: None)
         if reply["content"]["status"] != "ok":
@@ -852,16 +854,33 @@ def _out_folder(out: Path | str | None) -> Path:
     return out
 
 
+#: The files of each chart by default: PNG (200 dpi) and SVG.
+CHART_FORMATS = ("png", "svg")
+
+
+def _chart_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """``formats`` checked: PNG always (the report, the key findings and pack.json use it), SVG optional."""
+    chosen = tuple(dict.fromkeys(str(f).lower() for f in formats))
+    if "png" not in chosen or not set(chosen) <= set(CHART_FORMATS):
+        raise EvidenceError(f"chart formats {list(formats)} are not possible: give ('png', 'svg') or ('png',) "
+                            "(every pack has its PNGs; the SVGs may be left out).")
+    return chosen
+
+
 def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
                comparators: Sequence[str] = ("England", "UK"), out: Path | None = None,
                notebooks: Sequence[Path] | None = None, timings: dict | None = None,
-               targets: Path | str | None = None, embed_charts: bool = True, pdf: bool = True) -> Path:
+               targets: Path | str | None = None, embed_charts: bool = True, pdf: bool = True,
+               chart_formats: Sequence[str] = CHART_FORMATS) -> Path:
     """Build one area's pack and return its folder (:func:`pack_folder`).
 
     The HTML report embeds its charts (one self-contained file), or with ``embed_charts=False`` links them as
     ``charts/<key>.png`` (the static site). With ``pdf`` (the default) the report is also printed to
     ``<name>.pdf`` by headless Chromium (:func:`evidence.pack.htmlreport.write_pdf`); without a Chromium the build
     still succeeds, and ``pack.json``'s ``"pdf"`` says why there is no PDF and how to make it.
+
+    ``chart_formats`` are the files written for each chart: PNG (200 dpi) and SVG by default; ``("png",)``
+    leaves out the SVGs (each one a second full draw of its chart), for a static site that links the PNGs.
 
     ``targets``, the path of a targets TOML (:func:`evidence.indicators.scorecard.read_targets`), is passed to
     the notebooks as the ``targets`` parameter: the scorecard and monitoring baseline show the distance to each.
@@ -883,6 +902,7 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         written.
     """
     start = time.perf_counter()
+    chart_formats = _chart_formats(chart_formats)
     a = geography.resolve(area, vintage=vintage)
     out = _out_folder(out)
     folder = pack_folder(a, vintage, out)
@@ -893,7 +913,7 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         if targets:
             params["targets"] = str(Path(targets).resolve())
         executed = _run_notebooks(tmp, params, list(notebooks) if notebooks else theme_notebooks(), timings=timings,
-                                  failed_dir=out / "logs" / f"{stem}-{vintage}")
+                                  failed_dir=out / "logs" / f"{stem}-{vintage}", chart_formats=chart_formats)
         export_start = time.perf_counter()
         tables = _tables(tmp)
         sources = provenance.records([r for _, df, _ in tables for r in provenance.records(df)])
@@ -904,9 +924,6 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         charts = {p.stem for p in (tmp / "charts").glob("*.png")}
         key_findings = findings.key_findings(tables, a, vintage, kind=kind, charts=charts)
         built = datetime.now(UTC).isoformat(timespec="seconds")
-        write_excel(tables, tmp / f"{stem}-evidence.xlsx",
-                    summary={"area": a.name, "code": a.code, "type": kind.label, "vintage": vintage, "built": built,
-                             "key_findings": key_findings})
         title = f"Local Industrial Strategy evidence: {a.name} (" + \
             (f"{kind.label}, {vintage} geography)" if kind.by_vintage else f"{kind.label})")
         subtitle = f"{kind.label}, {vintage} geography" if kind.by_vintage else kind.label
@@ -914,7 +931,13 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         write_html(executed, tmp / f"{stem}.html", title=title, params=params, sources=sources, caveats=caveats,
                    key_findings=key_findings, omitted=omitted_lines(omitted),
                    embed_charts=embed_charts, area_name=a.name, subtitle=f"{subtitle} ({a.code})")
-        pdf_state = _print_pdf(tmp / f"{stem}.html", tmp / f"{stem}.pdf", pdf, timings)
+        # Chromium prints the report (seconds, mostly its own processes) while this thread writes the workbook
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-pdf") as printer:
+            printing = printer.submit(_print_pdf, tmp / f"{stem}.html", tmp / f"{stem}.pdf", pdf, timings)
+            write_excel(tables, tmp / f"{stem}-evidence.xlsx",
+                        summary={"area": a.name, "code": a.code, "type": kind.label, "vintage": vintage,
+                                 "built": built, "key_findings": key_findings})
+            pdf_state = printing.result()
         manifest = {
             "area": {"code": a.code, "name": a.name, "type": a.type, "vintage": vintage},
             "parameters": params,
@@ -994,11 +1017,11 @@ def _log_failure(out: Path, area: str, vintage: int, trace: str, summary: str) -
 
 
 def _build_one(area: str, vintage: int, out: Path, year: int | None,
-               notebooks: Sequence[Path] | None = None, targets: str | None = None, embed_charts: bool = True
-               ) -> tuple[str, Path | None, str | None]:
+               notebooks: Sequence[Path] | None = None, targets: str | None = None, embed_charts: bool = True,
+               chart_formats: Sequence[str] = CHART_FORMATS) -> tuple[str, Path | None, str | None]:
     try:
         return area, build_pack(area, vintage=vintage, out=out, year=year, notebooks=notebooks,
-                                targets=targets, embed_charts=embed_charts), None
+                                targets=targets, embed_charts=embed_charts, chart_formats=chart_formats), None
     except Exception as exc:  # one failing area must not stop the others; its traceback goes to its log
         return area, None, _log_failure(out, area, vintage, traceback.format_exc(), _summary(exc))
 
@@ -1040,7 +1063,8 @@ def _notebook_for_shipping(path: Path) -> bytes:
 
 
 def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str, bytes],
-                  targets: str | None = None, embed_charts: bool = True) -> ShippedPack:
+                  targets: str | None = None, embed_charts: bool = True,
+                  chart_formats: Sequence[str] = CHART_FORMATS) -> ShippedPack:
     """Build one area's pack in a temporary folder and return its files: the task that runs on an executor's
     workers, which need not share a filesystem with the client.
 
@@ -1054,7 +1078,7 @@ def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str
         The theme notebooks by file name, sent by the client so that every worker runs the same ones.
     targets : str, optional
         The text of a targets TOML, sent by the client (the worker may not see the client's files).
-    embed_charts : bool
+    embed_charts, chart_formats
         As for :func:`build_pack`.
 
     Returns
@@ -1076,7 +1100,7 @@ def build_shipped(area: str, vintage: int, year: int | None, notebooks: dict[str
         error = trace = folder = None
         try:
             folder = build_pack(area, vintage=vintage, out=out, year=year, notebooks=paths, targets=targets_path,
-                                embed_charts=embed_charts)
+                                embed_charts=embed_charts, chart_formats=chart_formats)
         except Exception as exc:  # sent back to the client, which logs it like a local failure
             error, trace = _summary(exc), traceback.format_exc()
         files = {p.relative_to(out).as_posix(): p.read_bytes()
@@ -1135,7 +1159,7 @@ def _receive(pack: ShippedPack, out: Path, vintage: int) -> str | None:
 def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE, out: Path | None = None,
                jobs: int = 1, year: int | None = None, progress: bool = True, executor: Executor | None = None,
                notebooks: Sequence[Path] | None = None, targets: Path | str | None = None,
-               embed_charts: bool = True) -> dict[str, str | None]:
+               embed_charts: bool = True, chart_formats: Sequence[str] = CHART_FORMATS) -> dict[str, str | None]:
     """Build packs for many areas in parallel; a failing area is logged and does not stop the others.
 
     Every pack is written as :func:`build_pack` writes it (a temporary folder swapped in, under the pack's
@@ -1164,6 +1188,8 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
         A targets TOML for every pack's scorecard (see :func:`build_pack`).
     embed_charts : bool
         As for :func:`build_pack` (a site passes False: its reports link their chart files).
+    chart_formats : sequence of str
+        As for :func:`build_pack` (a site that links the PNGs may pass ``("png",)``).
 
     Returns
     -------
@@ -1171,6 +1197,7 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
         For each area, None if its pack was built, else the error with the path of its log.
     """
     out = _out_folder(out)
+    chart_formats = _chart_formats(chart_formats)
     targets = str(Path(targets).resolve()) if targets else None
     bar = partial(tqdm, desc="packs", unit="area", disable=not progress)
     results: dict[str, str | None] = {}
@@ -1178,7 +1205,8 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
         if executor is not None:
             shipped = {p.name: _notebook_for_shipping(p) for p in (notebooks or theme_notebooks())}
             text = Path(targets).read_text(encoding="utf-8") if targets else None
-            futs = {executor.submit(build_shipped, a, vintage, year, shipped, text, embed_charts): a for a in areas}
+            futs = {executor.submit(build_shipped, a, vintage, year, shipped, text, embed_charts,
+                                    chart_formats): a for a in areas}
             try:
                 for fut in bar(as_completed(futs), total=len(futs)):
                     a = futs.pop(fut)  # drop the future as soon as its files are written: packs are megabytes each
@@ -1193,11 +1221,12 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
             return results
         if jobs <= 1:
             for a in bar(areas):
-                results[a] = _build_one(a, vintage, out, year, notebooks, targets, embed_charts)[2]
+                results[a] = _build_one(a, vintage, out, year, notebooks, targets, embed_charts, chart_formats)[2]
             return results
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_reset_signals)
         try:
-            futs = {pool.submit(_build_one, a, vintage, out, year, notebooks, targets, embed_charts): a
+            futs = {pool.submit(_build_one, a, vintage, out, year, notebooks, targets, embed_charts,
+                                chart_formats): a
                     for a in areas}
             for fut in bar(as_completed(futs), total=len(futs)):
                 a, _, err = fut.result()
