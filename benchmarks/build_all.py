@@ -32,7 +32,7 @@ def _build(areas: list[str], jobs: int, out) -> dict:
     built = re.search(r"(\d+) pack\(s\) built", text)
     failures = re.findall(r"^FAILED (.*)$", text, flags=re.M)
     return {"jobs": jobs, "seconds": t.seconds, "exit": code, "built": int(built.group(1)) if built else 0,
-            "failures": failures, "peak_rss": mem.peak, "log": str(log)}
+            "failures": failures, "peak_rss": mem.peak, "peak_pss": mem.peak_pss, "log": str(log)}
 
 
 def main() -> int:
@@ -50,17 +50,20 @@ def main() -> int:
         runs.append(_build(areas, jobs, work / f"all-jobs{jobs}"))
     table = Table(f"{n} {'areas (--quick)' if areas else 'LEP packs'}, {VINTAGE} geography",
                   ["workers", "packs built", "failed", "exit code", "wall (s)", "wall (min)", "per pack (s)",
-                   "peak RSS, process tree (GB)"], align="rrrrrrrr")
+                   "peak RSS, process tree (GB)", "peak PSS, process tree (GB)"], align="rrrrrrrrr")
     for r in runs:
         table.rows.append([r["jobs"], r["built"], len(r["failures"]), r["exit"], secs(r["seconds"], 1),
-                           secs(r["seconds"] / 60, 1), secs(r["seconds"] / n, 1), gb(r["peak_rss"])])
+                           secs(r["seconds"] / 60, 1), secs(r["seconds"] / n, 1), gb(r["peak_rss"]),
+                           gb(r.get("peak_pss") or float("nan"))])
     speedup = (f"2 workers against 1: {ratio(runs[0]['seconds'], runs[1]['seconds'])} faster. "
                if len(runs) > 1 else f"Only {runs[0]['jobs']} worker(s) measured (BENCH_ALL_WORKERS). ")
     notes = [f"Each build runs `{' '.join(['python -m evidence build', '--all' if not areas else '<areas>'])} "
              f"--vintage {VINTAGE} --jobs N` in a fresh process, after one warm-up pack "
              f"({warm_up['seconds']:.0f} s) that filled the parquet cache and the result cache (the LEP-wide results "
              f"every pack shares). {speedup}"
-             "Peak RSS sums the build process, its workers and their notebook kernels, sampled every 0.25 s."]
+             "Peak RSS sums the build process, its workers, their notebook kernels and Chromium's processes, sampled "
+             "every 0.25 s; it counts a shared page once in every process that maps it. Peak PSS (proportional set "
+             "size) shares each such page among them, so it is the memory the tree really uses."]
     if areas:
         notes.append(f"`--quick`: {n} areas ({', '.join(areas)}), not all 38 LEPs.")
     for r in runs:

@@ -89,6 +89,10 @@ class PeakRSS:
 
     Sampling can miss a spike shorter than the interval; :func:`max_rss` (the kernel's high-water mark for
     this process) cannot, but covers the whole life of the process and no children.
+
+    With ``tree=True``, ``peak_pss`` is also the largest sum of proportional set sizes (Linux): a page shared by
+    several processes (Chromium's renderers, a forked worker's copy of its parent) counts once in total, where
+    the RSS sum counts it in every process. It is 0 where PSS cannot be read.
     """
 
     def __init__(self, pid: int | None = None, *, tree: bool = False, interval: float = 0.01):
@@ -99,6 +103,22 @@ class PeakRSS:
         self._interval = interval
         self._stop = threading.Event()
         self.peak = 0
+        self.peak_pss = 0
+
+    def _pss(self) -> int:
+        import psutil
+
+        try:
+            procs = [self._proc, *self._proc.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return 0
+        total = 0
+        for p in procs:
+            try:
+                total += getattr(p.memory_full_info(), "pss", 0)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                pass
+        return total
 
     def _rss(self) -> int:
         import psutil
@@ -116,8 +136,12 @@ class PeakRSS:
         return total
 
     def _run(self) -> None:
+        n = 0
         while not self._stop.is_set():
             self.peak = max(self.peak, self._rss())
+            if self._tree and (self._interval >= 0.1 or n % 10 == 0):  # reading smaps is slower
+                self.peak_pss = max(self.peak_pss, self._pss())
+            n += 1
             self._stop.wait(self._interval)
 
     def __enter__(self) -> PeakRSS:
