@@ -130,8 +130,19 @@ def test_a_pack_built_without_svgs_has_the_same_pngs_and_report(tmp_path):
     assert json.loads((lean / "pack.json").read_text())["charts"] == ["two-bars"]
 
 
-@pytest.mark.parametrize("formats", [("svg",), ("png", "pdf"), ()])
-def test_chart_formats_must_include_png_and_nothing_unknown(formats, tmp_path):
+def test_a_pack_built_with_svgs_only_links_them(tmp_path):
+    from evidence.pack.report import build_pack
+
+    nb = _chart_notebook(tmp_path / "01-chart.ipynb")
+    svg = build_pack("E37000002", out=tmp_path / "svg", notebooks=[nb], pdf=False, chart_formats=("svg",),
+                     embed_charts=False)
+    assert sorted(p.name for p in (svg / "charts").iterdir()) == ["two-bars.svg"]
+    assert json.loads((svg / "pack.json").read_text())["charts"] == ["two-bars"]
+    assert 'src="charts/two-bars.svg"' in next(svg.glob("*.html")).read_text()
+
+
+@pytest.mark.parametrize("formats", [("png", "pdf"), ("jpeg",), ()])
+def test_chart_formats_must_be_png_or_svg(formats, tmp_path):
     from evidence.errors import EvidenceError
     from evidence.pack.report import build_pack
 

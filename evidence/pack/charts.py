@@ -356,7 +356,8 @@ def render(fig: Figure, path_stem: str | Path | None = None, *, display_dpi: int
            formats: Sequence[str] = ("png", "svg")) -> bytes:
     """Draw the figure once and return PNG bytes for display at ``display_dpi``; with ``path_stem``, also
     write ``<path_stem>.png`` (200 dpi) and, if ``"svg"`` is in ``formats``, ``<path_stem>.svg`` (an SVG is a
-    second full draw: a static site that links the PNGs can leave it out).
+    second full draw). With ``formats=("svg",)`` only the SVG is written, and the display image is drawn
+    directly at ``display_dpi``: the static site links the SVGs and needs no 200-dpi raster.
 
     The display image is the 200-dpi drawing scaled down, so a pack draws each chart once for both PNGs
     instead of twice.
@@ -380,6 +381,12 @@ def render(fig: Figure, path_stem: str | Path | None = None, *, display_dpi: int
         return png_bytes(fig, dpi=display_dpi)
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
+    if "png" not in formats:
+        # the SVG alone (a site links it): the display image is drawn at its own size, a quarter of the
+        # 200-dpi pixels
+        with rc_context({"svg.fonttype": "none", "svg.hashsalt": "lis-evidence"}):
+            fig.savefig(f"{stem}.svg", metadata={"Date": None})
+        return png_bytes(fig, dpi=display_dpi)
     raw = io.BytesIO()
     fig.savefig(raw, format="rgba", dpi=DPI)
     w, h = (int(v) for v in fig.get_size_inches() * DPI)  # Agg truncates the canvas size the same way

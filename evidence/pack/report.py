@@ -859,12 +859,17 @@ CHART_FORMATS = ("png", "svg")
 
 
 def _chart_formats(formats: Sequence[str]) -> tuple[str, ...]:
-    """``formats`` checked: PNG always (the report, the key findings and pack.json use it), SVG optional."""
+    """``formats`` checked: PNG (200 dpi), SVG or both, nothing else."""
     chosen = tuple(dict.fromkeys(str(f).lower() for f in formats))
-    if "png" not in chosen or not set(chosen) <= set(CHART_FORMATS):
-        raise EvidenceError(f"chart formats {list(formats)} are not possible: give ('png', 'svg') or ('png',) "
-                            "(every pack has its PNGs; the SVGs may be left out).")
+    if not chosen or not set(chosen) <= set(CHART_FORMATS):
+        raise EvidenceError(f"chart formats {list(formats)} are not possible: give ('png', 'svg'), ('png',) or "
+                            "('svg',).")
     return chosen
+
+
+def _chart_keys(folder: Path) -> set[str]:
+    """The keys of the charts a pack saved, in whichever of the formats it wrote them."""
+    return {p.stem for p in (folder / "charts").glob("*") if p.suffix in (".png", ".svg")}
 
 
 def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int | None = None,
@@ -880,7 +885,8 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
     still succeeds, and ``pack.json``'s ``"pdf"`` says why there is no PDF and how to make it.
 
     ``chart_formats`` are the files written for each chart: PNG (200 dpi) and SVG by default; ``("png",)``
-    leaves out the SVGs (each one a second full draw of its chart), for a static site that links the PNGs.
+    leaves out the SVGs (each one a second full draw of its chart); ``("svg",)`` leaves out the 200-dpi PNGs
+    (the static site, whose reports link the SVGs).
 
     ``targets``, the path of a targets TOML (:func:`evidence.indicators.scorecard.read_targets`), is passed to
     the notebooks as the ``targets`` parameter: the scorecard and monitoring baseline show the distance to each.
@@ -921,7 +927,7 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         omitted = collect_omitted(tmp)
         drop_sections(executed, [o["section"] for o in omitted])
         kind = areatypes.get(a.type)
-        charts = {p.stem for p in (tmp / "charts").glob("*.png")}
+        charts = _chart_keys(tmp)
         key_findings = findings.key_findings(tables, a, vintage, kind=kind, charts=charts)
         built = datetime.now(UTC).isoformat(timespec="seconds")
         title = f"Local Industrial Strategy evidence: {a.name} (" + \
@@ -947,7 +953,7 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
             "key_findings": key_findings,
             "omitted": omitted,
             "tables": [{"key": k, "title": m.get("title"), "rows": len(df)} for k, df, m in tables],
-            "charts": sorted(p.stem for p in (tmp / "charts").glob("*.png")),
+            "charts": sorted(_chart_keys(tmp)),
             "caveats": caveats,
             "sources": sources,
             # what a later build may delete when it replaces this pack
@@ -1189,7 +1195,7 @@ def build_many(areas: Sequence[str], *, vintage: int = geography.DEFAULT_VINTAGE
     embed_charts : bool
         As for :func:`build_pack` (a site passes False: its reports link their chart files).
     chart_formats : sequence of str
-        As for :func:`build_pack` (a site that links the PNGs may pass ``("png",)``).
+        As for :func:`build_pack` (the static site passes ``("svg",)``).
 
     Returns
     -------
