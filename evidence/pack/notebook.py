@@ -232,7 +232,7 @@ class Context:
             write_parquet(out, self.pack_dir / "tables" / f"{key}.parquet",
                           {"key": key, "title": title, "provenance": provenance.records(df),
                            "note": provenance.source_note(df), "caveats": table_caveats,
-                           "unit": df.attrs.get("unit")})
+                           "unit": df.attrs.get("unit")}, compact=True)
 
     def figure(self, key: str, fig, *, alt: str | None = None) -> None:
         """Show a figure and, in a pack, save it as PNG (200 dpi) and SVG. ``alt`` is the image's alt text: the
