@@ -236,6 +236,22 @@ def test_compact_parquet_reads_back_the_same(tmp_path):
     assert (tmp_path / "compact.parquet").stat().st_size < (tmp_path / "full.parquet").stat().st_size
 
 
+def test_a_table_s_html_has_no_id_per_cell_and_one_alignment_rule_per_numeric_column():
+    """Issue 17 (size): a shown table's HTML (in every notebook and report) names no cell by id; its numeric
+    columns (here the 2nd and 3rd) are right-aligned by one CSS rule each, its text column is not."""
+    import pandas as pd
+
+    from evidence.pack.notebook import _text_table
+
+    df = pd.DataFrame({"industry": ["C", "D"], "start_value": [1200.0, 3.0], "lq": [1.25, 0.5]})
+    html = _text_table("t", df, "A table")[0].to_html()
+    assert "_row0_col" not in html and ' id="T_t_' not in html
+    assert html.count("text-align: right;") == 2
+    assert "#T_t td.col1 {\n  text-align: right;\n}" in html and "#T_t td.col2 {" in html
+    assert "td.col0 {" not in html
+    assert '<td class="data row0 col1" >1,200</td>' in html
+
+
 def test_area_page_against_england_and_pack_links(small_site):
     out, _, _ = small_site
     import json

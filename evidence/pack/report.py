@@ -859,7 +859,7 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
     """Build one area's pack and return its folder (:func:`pack_folder`).
 
     The HTML report embeds its charts (one self-contained file), or with ``embed_charts=False`` links them as
-    ``charts/<key>.svg`` (the static site; the PDF printed from it then has vector charts). With ``pdf`` (the default) the report is also printed to
+    ``charts/<key>.svg`` (the static site). With ``pdf`` (the default) the report is also printed to
     ``<name>.pdf`` by headless Chromium (:func:`evidence.pack.htmlreport.write_pdf`); without a Chromium the build
     still succeeds, and ``pack.json``'s ``"pdf"`` says why there is no PDF and how to make it.
 

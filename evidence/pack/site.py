@@ -335,8 +335,12 @@ def slim_pack(folder: Path) -> dict[str, int]:
         import pikepdf
 
         tmp = pdf.with_name(f".{pdf.name}.tmp")
-        with pikepdf.open(pdf) as doc:
-            doc.save(tmp, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
+        try:
+            with pikepdf.open(pdf) as doc:
+                doc.save(tmp, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
+        except pikepdf.PdfError as exc:
+            tmp.unlink(missing_ok=True)
+            raise EvidenceError(f"{pdf} could not be read to be compressed ({exc}); build the pack again") from exc
         if tmp.stat().st_size < len(data):
             saved["pdf"] += len(data) - tmp.stat().st_size
             os.replace(tmp, pdf)
@@ -874,7 +878,11 @@ def build_site(out: Path | str = "site", *, types: Sequence[str] | None = None, 
             for a in part:
                 pack_json = packs_dir / names[(a, v)] / "pack.json"
                 if not results.get(f"{a.type}:{a.code}") and pack_json.exists():
-                    slim_pack(pack_json.parent)
+                    try:
+                        slim_pack(pack_json.parent)
+                    except EvidenceError as exc:  # that pack failed; the others go on
+                        failed[(f"{a.type}:{a.code}", v)] = f"{type(exc).__name__}: {exc}"
+                        continue
                     checkpoint[names[(a, v)]] = entry(a, v, json.loads(pack_json.read_text(encoding="utf-8")))
             _write(manifest_path, json.dumps(manifest_of(checkpoint), indent=1) + "\n", [])
     built = [(a, v) for a, v in todo if not failed.get((f"{a.type}:{a.code}", v))]
