@@ -194,19 +194,23 @@ def test_pack_tables_store_their_provenance_once(small_site):
 
     out, _, _ = small_site
     folder = out / "packs" / "lancashire"
-    sources = {r["sha256"] for r in json.loads((folder / "pack.json").read_text())["sources"]}
+    sources = {r.get("sha256") for r in json.loads((folder / "pack.json").read_text())["sources"]}
     tables = sorted((folder / "tables").glob("*.parquet"))
     assert len(tables) >= 15
+    checked = 0
     for path in tables:
         kv = pq.ParquetFile(path).metadata.metadata
         assert set(kv) == {b"evidence", b"pandas"}, path
-        assert "attributes" not in json.loads(kv[b"pandas"])
+        assert not json.loads(kv[b"pandas"]).get("attributes")  # no copy of the attrs
         df, meta = read_parquet(path)
         assert len(df) and meta["provenance"] and meta["key"] == path.stem
         data = path.read_bytes()
         for rec in meta["provenance"]:
-            assert rec["sha256"] in sources
-            assert data.count(rec["sha256"].encode()) == 1, (path, rec["name"])
+            assert rec.get("sha256") in sources
+            if rec.get("sha256"):  # a file's hash (an API query has none)
+                assert data.count(rec["sha256"].encode()) == 1, (path, rec["name"])
+                checked += 1
+    assert checked >= len(tables)
 
 
 def test_compact_parquet_reads_back_the_same(tmp_path):
