@@ -139,13 +139,121 @@ def test_two_lep_vintages(small_site):
 
 
 def test_reports_link_their_chart_files(small_site):
-    """In a site, a pack's report links ``charts/<key>.png`` (which exists) rather than embedding it."""
+    """In a site, a pack's report links ``charts/<key>.svg`` (which exists) rather than embedding it."""
     out, _, _ = small_site
     folder = out / "packs" / "blackpool-lad"
     links = [url for tag, url, _ in _links(folder / "blackpool-lad.html") if tag == "img"]
     linked = [u for u in links if u.startswith("charts/")]
     assert len(linked) >= 10 and all((folder / u).is_file() for u in linked)
+    assert all(u.endswith(".svg") for u in linked)  # vector, and the PNGs can leave the site
     assert sum(u.startswith("data:") for u in links) <= 1  # an image without a chart key stays embedded
+
+
+def test_site_packs_are_slim(small_site):
+    """Issue 17 (size): a site pack's notebooks have no image outputs (each chart is a line naming its file,
+    which exists), no PNG is left that nothing links, the PDF is compressed (object streams) and still whole, and
+    ``pack.json`` lists exactly the files there are."""
+    import json
+
+    import pypdf
+
+    out, _, _ = small_site
+    for folder in sorted(p.parent for p in (out / "packs").glob("*/pack.json")):
+        named = []
+        for nb in sorted((folder / "notebooks").glob("*.ipynb")):
+            for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+                for o in cell.get("outputs", []):
+                    assert not [k for k in o.get("data", {}) if k.startswith("image/")], (nb, o.get("data", {}).keys())
+                    text = "".join(o.get("data", {}).get("text/plain", ""))
+                    if text.startswith("Chart: charts/"):
+                        named.append(text.removeprefix("Chart: "))
+        manifest = json.loads((folder / "pack.json").read_text())
+        assert sorted(n.removeprefix("charts/").removesuffix(".svg") for n in named) == manifest["charts"]
+        assert all((folder / n).is_file() for n in named)
+        linked = {u for page in folder.glob("*.html") for tag, u, _ in _links(page) if u.startswith("charts/")}
+        assert {f"charts/{p.name}" for p in (folder / "charts").glob("*.png")} <= linked
+        assert not list((folder / "charts").glob("*.png"))  # every chart has its SVG: the report links those
+        assert manifest["files"] == sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                                           if p.is_file() and p.name != "pack.json")
+        pdf = folder / manifest["pdf"]["file"] if manifest["pdf"]["file"] else None
+        if pdf is not None:
+            assert b"/ObjStm" in pdf.read_bytes()
+            assert len(pypdf.PdfReader(pdf).pages) > 20
+        assert site.slim_pack(folder) == {"notebooks": 0, "charts": 0, "pdf": 0}  # slim already: nothing to do
+
+
+def test_pack_tables_store_their_provenance_once(small_site):
+    """Each table of a pack has its provenance in the ``evidence`` metadata only: not in pandas' metadata (the
+    frame's attrs) nor in an ``ARROW:schema`` copy; each source's sha256 is in the file's bytes exactly once, and
+    the table reads back with its provenance, which the pack's ``pack.json`` lists among its sources."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from evidence.sources.base import read_parquet
+
+    out, _, _ = small_site
+    folder = out / "packs" / "lancashire"
+    sources = {r.get("sha256") for r in json.loads((folder / "pack.json").read_text())["sources"]}
+    tables = sorted((folder / "tables").glob("*.parquet"))
+    assert len(tables) >= 15
+    checked = 0
+    for path in tables:
+        kv = pq.ParquetFile(path).metadata.metadata
+        assert set(kv) == {b"evidence", b"pandas"}, path
+        assert not json.loads(kv[b"pandas"]).get("attributes")  # no copy of the attrs
+        df, meta = read_parquet(path)
+        assert len(df) and meta["provenance"] and meta["key"] == path.stem
+        data = path.read_bytes()
+        for rec in meta["provenance"]:
+            assert rec.get("sha256") in sources
+            if rec.get("sha256"):  # a file's hash (an API query has none)
+                assert data.count(rec["sha256"].encode()) == 1, (path, rec["name"])
+                checked += 1
+    assert checked >= len(tables)
+
+
+def test_compact_parquet_reads_back_the_same(tmp_path):
+    """A hand-made frame of every kind of column a pack's table has (strings with a missing one, nullable
+    integers with NA, floats with NaN, booleans, years) reads back identical, dtypes and metadata too, whether
+    written compact or not; the compact file is the smaller and has no copy of the attrs."""
+    import pandas as pd
+
+    from evidence.sources.base import read_parquet, write_parquet
+
+    df = pd.DataFrame({"area_code": ["E06000009", "E07000117", None], "year": [2021, 2022, 2023],
+                       "value": [1.5, float("nan"), 3.25], "jobs": pd.array([10, None, 30], dtype="Int64"),
+                       "member": [True, False, True]})
+    rec = {"name": "x", "title": "A release", "sha256": "ab" * 32, "publisher": "ONS"}
+    df.attrs = {"provenance": [rec], "area": "E06000009"}
+    meta = {"key": "t", "title": "T", "provenance": [rec], "unit": None}
+    write_parquet(df, tmp_path / "full.parquet", meta)
+    write_parquet(df, tmp_path / "compact.parquet", meta, compact=True)
+    full, full_meta = read_parquet(tmp_path / "full.parquet")
+    compact, compact_meta = read_parquet(tmp_path / "compact.parquet")
+    pd.testing.assert_frame_equal(full, compact, check_exact=True)
+    assert list(compact.dtypes) == list(full.dtypes) and compact_meta == full_meta == meta
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "compact.parquet"), df.assign(), check_exact=True)
+    assert df.attrs["area"] == "E06000009"  # the caller's frame keeps its attrs
+    assert (tmp_path / "compact.parquet").read_bytes().count(rec["sha256"].encode()) == 1
+    assert (tmp_path / "full.parquet").read_bytes().count(rec["sha256"].encode()) == 2  # and once in base64
+    assert (tmp_path / "compact.parquet").stat().st_size < (tmp_path / "full.parquet").stat().st_size
+
+
+def test_a_table_s_html_has_no_id_per_cell_and_one_alignment_rule_per_numeric_column():
+    """Issue 17 (size): a shown table's HTML (in every notebook and report) names no cell by id; its numeric
+    columns (here the 2nd and 3rd) are right-aligned by one CSS rule each, its text column is not."""
+    import pandas as pd
+
+    from evidence.pack.notebook import _text_table
+
+    df = pd.DataFrame({"industry": ["C", "D"], "start_value": [1200.0, 3.0], "lq": [1.25, 0.5]})
+    html = _text_table("t", df, "A table")[0].to_html()
+    assert "_row0_col" not in html and ' id="T_t_' not in html
+    assert html.count("text-align: right;") == 2
+    assert "#T_t td.col1 {\n  text-align: right;\n}" in html and "#T_t td.col2 {" in html
+    assert "td.col0 {" not in html
+    assert '<td class="data row0 col1" >1,200</td>' in html
 
 
 def test_area_page_against_england_and_pack_links(small_site):
@@ -367,6 +475,29 @@ def test_touching_one_dataset_rebuilds_exactly_the_packs_that_used_it(small_site
     assert sorted(again["built"]) == users
     assert sorted(again["reused"]) == ["greater-manchester-2017", "lancashire-2017"]
     assert json.loads((out / "site.json").read_text())["sources"][touched] == "0" * 64
+
+
+def test_write_html_links_the_svg_where_there_is_one(tmp_path):
+    """Without embedding, a chart with an SVG beside its PNG is linked as the SVG; one with only a PNG, as that."""
+    import base64
+
+    import nbformat
+
+    from evidence.pack import report
+
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJ"
+                           "RU5ErkJggg==")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("chart()", outputs=[
+        nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png).decode()},
+                               metadata={"image/png": {"alt": key, "key": key}}) for key in ("vector", "raster")])])
+    nbformat.write(nb, tmp_path / "01-x.ipynb")
+    (tmp_path / "charts").mkdir()
+    for f in ("vector.png", "vector.svg", "raster.png"):
+        (tmp_path / "charts" / f).write_bytes(png)
+    report.write_html([tmp_path / "01-x.ipynb"], tmp_path / "r.html", embed_charts=False, title="T",
+                      params={"area": "E06000009"}, sources=[], caveats=[])
+    assert [u for tag, u, _ in _links(tmp_path / "r.html") if tag == "img"] == ["charts/vector.svg",
+                                                                                 "charts/raster.png"]
 
 
 def test_write_html_links_chart_files_only_when_asked(tmp_path):

@@ -153,10 +153,13 @@ def _blocks(executed: Sequence[Path], *, embed_charts: bool, chart_dir: str = "c
                 if "image/png" in data:
                     meta = (out.get("metadata", {}) or {}).get("image/png") or {}
                     key = meta.get("key")
-                    # linked only where the file is beside the report: a chart never saved stays embedded
+                    # linked only where the file is beside the report: a chart never saved stays embedded; the
+                    # SVG where there is one (vector: sharp at any zoom, and a far smaller PDF than the PNG's)
                     linked = key and not embed_charts and (
-                        folder is None or (folder / chart_dir / f"{key}.png").is_file())
-                    src = f"{chart_dir}/{key}.png" if linked else \
+                        folder is None or (folder / chart_dir / f"{key}.png").is_file()
+                        or (folder / chart_dir / f"{key}.svg").is_file())
+                    ext = "svg" if folder is not None and (folder / chart_dir / f"{key}.svg").is_file() else "png"
+                    src = f"{chart_dir}/{key}.{ext}" if linked else \
                         "data:image/png;base64," + _text(out, "image/png").replace("\n", "")
                     blocks.append({"kind": "chart", "key": key, "alt": str(meta.get("alt") or "").strip(),
                                    "src": src})
@@ -290,8 +293,9 @@ def render_report(executed: Sequence[Path], *, title: str, params: dict, sources
         Sections left out of this area's pack and why (``"section: reason"``, or ``{"section", "reason"}``): one
         line each in the appendix.
     embed_charts : bool
-        Charts as base64 data URIs (one self-contained file); with False, ``<img src="charts/<key>.png">``
-        where that file is in ``folder`` (the report's folder; not checked when None).
+        Charts as base64 data URIs (one self-contained file); with False, ``<img src="charts/<key>.svg">``
+        where that file is in ``folder`` (the report's folder), else ``charts/<key>.png`` where that one is (not
+        checked when ``folder`` is None: the PNG).
     area_name, subtitle : str, optional
         The header's heading (the area) and the line under it (its type and geography).
     built : str, optional

@@ -98,16 +98,24 @@ def _text_table(key: str, shown: pd.DataFrame, caption: str | None = None):
     values.columns = text.columns
     numeric = [c for c in values.columns
                if pd.api.types.is_numeric_dtype(values[c]) and not pd.api.types.is_bool_dtype(values[c])]
-    styler = (text.style.set_uuid(key).hide(axis="index").format(escape="html")
+    # no id on every cell, and one CSS rule per numeric column rather than a selector per cell: the HTML of a
+    # long table is a third smaller (it is in the notebooks and the report of every pack)
+    from pandas.io.formats.style import Styler
+
+    styler = (Styler(text, cell_ids=False, uuid=key).hide(axis="index").format(escape="html")
               .format_index(escape="html", axis=1))
     if numeric:
-        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+        styler = styler.set_table_styles({c: [{"selector": "td", "props": "text-align: right;"}] for c in numeric},
+                                         overwrite=False)
+    wide = {}
     for c in text.columns:
         # A text column in a wide table that scrolls is squeezed to a word a line, which makes every row tall:
         # give it room for about two lines of its longest cell (at most 16em).
         longest = int(text[c].astype(str).str.len().max()) if c not in numeric and len(text) else 0
         if longest > 12:
-            styler = styler.set_properties(subset=[c], **{"min-width": f"{min(-(-longest // 3), 16)}em"})
+            wide[c] = [{"selector": "td", "props": f"min-width: {min(-(-longest // 3), 16)}em;"}]
+    if wide:
+        styler = styler.set_table_styles(wide, overwrite=False)
     plain = "\n".join("\t".join(map(str, row)) for row in [list(text.columns), *text.itertuples(index=False)])
     if caption:
         styler = styler.set_caption(formats.escape_html(caption)).set_table_styles(
@@ -247,7 +255,7 @@ class Context:
             write_parquet(out, self.pack_dir / "tables" / f"{key}.parquet",
                           {"key": key, "title": title, "provenance": provenance.records(df),
                            "note": provenance.source_note(df), "caveats": table_caveats,
-                           "unit": df.attrs.get("unit")})
+                           "unit": df.attrs.get("unit")}, compact=True)
 
     def figure(self, key: str, fig, *, alt: str | None = None) -> None:
         """Show a figure and, in a pack, save it as PNG (200 dpi) and SVG. ``alt`` is the image's alt text: the

@@ -611,8 +611,8 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
     appendix "Sources and method" (parameters, data releases, caveats, the ``omitted`` sections and why).
 
     ``key_findings`` items are ``{"text": str, "chart": str | None, "table": str, "topic": str}``, each linked
-    to its chart (``#chart-<key>``). With ``embed_charts=False`` the charts are linked as ``charts/<key>.png``
-    (the static site) instead of embedded as data URIs.
+    to its chart (``#chart-<key>``). With ``embed_charts=False`` the charts are linked as ``charts/<key>.svg``
+    (the static site; ``.png`` for a chart saved without an SVG) instead of embedded as data URIs.
     """
     from .htmlreport import render_report
 
@@ -880,7 +880,7 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
     """Build one area's pack and return its folder (:func:`pack_folder`).
 
     The HTML report embeds its charts (one self-contained file), or with ``embed_charts=False`` links them as
-    ``charts/<key>.png`` (the static site). With ``pdf`` (the default) the report is also printed to
+    ``charts/<key>.svg`` (the static site). With ``pdf`` (the default) the report is also printed to
     ``<name>.pdf`` by headless Chromium (:func:`evidence.pack.htmlreport.write_pdf`); without a Chromium the build
     still succeeds, and ``pack.json``'s ``"pdf"`` says why there is no PDF and how to make it.
 

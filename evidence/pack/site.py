@@ -33,10 +33,18 @@ A pack is rebuilt only when its key changes: the sha256 of
   theme notebooks);
 - its parameters (area, type, vintage).
 
-The sources of each pack are kept with its key in ``<out>/site.json``, so touching one dataset rebuilds exactly
-the packs that used it. Packs are built in chunks and ``site.json`` is updated after each, so an interrupted
+The key's code part also covers :func:`slim_pack`, so a change in it slims every pack again. The sources of each
+pack are kept with its key in ``<out>/site.json``, so touching one dataset rebuilds exactly the packs that used
+it. Packs are built in chunks and ``site.json`` is updated after each, so an interrupted
 build keeps the packs it finished. The pages are rendered again only when a pack's key or the site's own code
 (this module and its templates) changes, and a page is written only when its text changes.
+
+Size
+----
+A site pack is an ordinary pack (``evidence build``) with its report linking its charts' SVG files rather than
+embedding them, so the PDF printed from it has vector charts; :func:`slim_pack` then takes out what the site
+duplicates: the notebooks' chart images (each becomes a line naming its chart file), the PNGs nothing links, and
+the PDF's uncompressed object structure.
 """
 
 from __future__ import annotations
@@ -44,10 +52,12 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import inspect
 import io
 import json
 import math
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterable, Sequence
@@ -102,6 +112,9 @@ SOURCES = {
     "jobs": "ONS, Subregional productivity (filled jobs)",
     "population": "ONS, population estimates by local authority",
 }
+
+#: The chart files of a site pack: the SVGs its report links (vector, and a small PDF), no 200-dpi PNGs.
+SITE_CHART_FORMATS = ("svg",)
 
 
 def fmt(value: float | None, indicator: str) -> str:
@@ -247,6 +260,104 @@ def sources_key(sources: Iterable[str], hashes: dict[str, str], *, pins: str = "
 
 def _source_names(manifest: dict) -> list[str]:
     return sorted({str(s.get("name")) for s in manifest.get("sources", [])})
+
+
+# ------------------------------------------------------------------------------------------------------- size
+def _chart_output(key: str) -> dict:
+    """The notebook output that stands for a chart's image in a site pack: a line naming its file."""
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"text/markdown": f"Chart: [charts/{key}.svg](../charts/{key}.svg)",
+                     "text/plain": f"Chart: charts/{key}.svg"}}
+
+
+def slim_pack(folder: Path) -> dict[str, int]:
+    """Take out of a built pack what a site does not need, and return the bytes each step saved.
+
+    - ``notebooks``: every chart image output (a PNG) becomes a short text output naming the chart's file
+      (``Chart: charts/<key>.svg``, a link in Markdown), so a reader still finds it;
+    - ``charts``: the PNGs that neither the report nor a notebook links are deleted (the report links the SVGs);
+    - ``pdf``: the PDF is rewritten losslessly with compressed object streams (Chromium writes its tagged
+      structure, some ten thousand objects, uncompressed);
+    - ``pack.json``'s ``files`` then lists the files left.
+
+    Idempotent: a slim pack is left as it is, and nothing is written.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> (d / "charts").mkdir(); (d / "notebooks").mkdir()
+    >>> for f in ("charts/a.png", "charts/a.svg", "x.html"):
+    ...     _ = (d / f).write_text('<img src="charts/a.svg">' if f == "x.html" else "img")
+    >>> nb = {"cells": [{"cell_type": "code", "source": "", "metadata": {}, "execution_count": 1, "outputs": [
+    ...     {"output_type": "display_data", "data": {"image/png": "iVBO" * 99, "text/plain": "<Image>"},
+    ...      "metadata": {"image/png": {"key": "a"}}}]}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    >>> _ = (d / "notebooks" / "01-x.ipynb").write_text(json.dumps(nb))
+    >>> _ = (d / "pack.json").write_text(json.dumps({"files": ["charts/a.png", "charts/a.svg", "x.html",
+    ...                                                         "notebooks/01-x.ipynb"]}))
+    >>> sorted(k for k, v in slim_pack(d).items() if v > 0)
+    ['charts', 'notebooks']
+    >>> json.loads((d / "pack.json").read_text())["files"]
+    ['charts/a.svg', 'notebooks/01-x.ipynb', 'x.html']
+    >>> json.loads((d / "notebooks" / "01-x.ipynb").read_text())["cells"][0]["outputs"][0]["data"]["text/plain"]
+    'Chart: charts/a.svg'
+    >>> slim_pack(d)
+    {'notebooks': 0, 'charts': 0, 'pdf': 0}
+    """
+    saved = {"notebooks": 0, "charts": 0, "pdf": 0}
+    for nb in sorted((folder / "notebooks").glob("*.ipynb")):
+        text = nb.read_text(encoding="utf-8")
+        if '"image/' not in text:
+            continue
+        doc = json.loads(text)
+        for cell in doc.get("cells", []):
+            outs = []
+            for o in cell.get("outputs", []):
+                if not any(k.startswith("image/") for k in o.get("data", {})):
+                    outs.append(o)
+                elif key := ((o.get("metadata") or {}).get("image/png") or {}).get("key"):
+                    outs.append(_chart_output(key))  # an image without a chart file (never so far) is dropped
+            if "outputs" in cell:
+                cell["outputs"] = outs
+        new = json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+        saved["notebooks"] += len(text.encode()) - len(new.encode())
+        _write(nb, new, [])
+
+    linked = set()
+    for page in [*folder.glob("*.html"), *(folder / "notebooks").glob("*.ipynb")]:
+        linked.update(re.findall(r"charts/([^\"'()\s\\]+\.png)", page.read_text(encoding="utf-8")))
+    for png in sorted((folder / "charts").glob("*.png")):
+        if png.name not in linked:
+            saved["charts"] += png.stat().st_size
+            png.unlink()
+
+    for pdf in sorted(folder.glob("*.pdf")):
+        data = pdf.read_bytes()
+        if b"/ObjStm" in data:  # compressed already
+            continue
+        import pikepdf
+
+        tmp = pdf.with_name(f".{pdf.name}.tmp")
+        try:
+            with pikepdf.open(pdf) as doc:
+                doc.save(tmp, object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True)
+        except pikepdf.PdfError as exc:
+            tmp.unlink(missing_ok=True)
+            raise EvidenceError(f"{pdf} could not be read to be compressed ({exc}); build the pack again") from exc
+        if tmp.stat().st_size < len(data):
+            saved["pdf"] += len(data) - tmp.stat().st_size
+            os.replace(tmp, pdf)
+        else:
+            tmp.unlink()
+
+    manifest_path = folder / "pack.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()
+                   and not p.name.startswith(".") and p.name != "pack.json")
+    if "files" in manifest and manifest["files"] != files:
+        manifest["files"] = files
+        _write(manifest_path, json.dumps(manifest, indent=1, default=str) + "\n", [])
+    return saved
 
 
 # ------------------------------------------------------------------------------------------------------ areas
@@ -731,7 +842,8 @@ def build_site(out: Path | str = "site", *, types: Sequence[str] | None = None, 
     if manifest.get("site_version") != SITE_VERSION:
         manifest = {}
     keys = manifest.get("packs", {})
-    code, pins, hashes = code_hash(), pins_hash(), source_hashes()
+    code, pins, hashes = _sha(code_hash().encode(), inspect.getsource(slim_pack).encode()), pins_hash(), \
+        source_hashes()
 
     def key_of(a: geography.Area, v: int, sources: Iterable[str]) -> str:
         return pack_key(a, v, data=sources_key(sources, hashes, pins=pins), code=code)
@@ -764,11 +876,16 @@ def build_site(out: Path | str = "site", *, types: Sequence[str] | None = None, 
         for i in range(0, len(batch), chunk):
             part = batch[i:i + chunk]
             results = report.build_many([f"{a.type}:{a.code}" for a in part], vintage=v, out=packs_dir, jobs=jobs,
-                                        progress=progress, embed_charts=False)
+                                        progress=progress, embed_charts=False, chart_formats=SITE_CHART_FORMATS)
             failed.update({(q, v): e for q, e in results.items() if e})
             for a in part:
                 pack_json = packs_dir / names[(a, v)] / "pack.json"
                 if not results.get(f"{a.type}:{a.code}") and pack_json.exists():
+                    try:
+                        slim_pack(pack_json.parent)
+                    except EvidenceError as exc:  # that pack failed; the others go on
+                        failed[(f"{a.type}:{a.code}", v)] = f"{type(exc).__name__}: {exc}"
+                        continue
                     checkpoint[names[(a, v)]] = entry(a, v, json.loads(pack_json.read_text(encoding="utf-8")))
             _write(manifest_path, json.dumps(manifest_of(checkpoint), indent=1) + "\n", [])
     built = [(a, v) for a, v in todo if not failed.get((f"{a.type}:{a.code}", v))]
@@ -813,5 +930,5 @@ def serve(folder: Path | str, *, port: int = 8000) -> None:
 
 
 __all__ = ["INDICATORS", "LEP_VINTAGES", "SITE_TYPES", "build_site", "choropleth", "code_hash", "data_hash", "fmt",
-           "kind_key", "pack_key", "pins_hash", "rank", "related", "serve", "site_areas", "source_hashes",
-           "sources_key", "write_pages"]
+           "kind_key", "pack_key", "pins_hash", "rank", "related", "serve", "site_areas", "slim_pack",
+           "source_hashes", "sources_key", "write_pages"]

@@ -92,8 +92,14 @@ def _cache_key(ds: Dataset) -> str:
     return h.hexdigest()[:16]
 
 
-def write_table(table: pa.Table, path: Path, meta: dict, *, compression_level: int | None = None) -> None:
-    """Write an Arrow table atomically as parquet with ``meta`` (JSON) added to its schema metadata."""
+def write_table(table: pa.Table, path: Path, meta: dict, *, compression_level: int | None = None,
+                store_schema: bool = True) -> None:
+    """Write an Arrow table atomically as parquet with ``meta`` (JSON) added to its schema metadata.
+
+    With ``store_schema=False`` the file has no ``ARROW:schema`` entry, Arrow's base64 copy of the whole schema,
+    metadata and all (so a second copy of ``meta``): the parquet schema and pandas' metadata restore the frame
+    alone when its columns are plain (no categoricals, durations or nested types), as a pack's tables are.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     md = dict(table.schema.metadata or {})
     md[_META_KEY] = json.dumps(meta).encode()
@@ -101,7 +107,13 @@ def write_table(table: pa.Table, path: Path, meta: dict, *, compression_level: i
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".parquet.part")
     os.close(fd)
     try:
-        pq.write_table(table, tmp, compression="zstd", compression_level=compression_level)
+        if store_schema:
+            pq.write_table(table, tmp, compression="zstd", compression_level=compression_level)
+        else:  # pyarrow drops the schema's metadata with the schema: add it to the file's key-value metadata
+            with pq.ParquetWriter(tmp, table.schema.remove_metadata(), compression="zstd",
+                                  compression_level=compression_level, store_schema=False) as writer:
+                writer.write_table(table.replace_schema_metadata(None))
+                writer.add_key_value_metadata(md)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -109,9 +121,20 @@ def write_table(table: pa.Table, path: Path, meta: dict, *, compression_level: i
         raise
 
 
-def write_parquet(df: pd.DataFrame, path: Path, meta: dict, *, compression_level: int | None = None) -> None:
-    """Write ``df`` atomically as parquet with ``meta`` (JSON) in the file's schema metadata."""
-    write_table(pa.Table.from_pandas(df, preserve_index=False), path, meta, compression_level=compression_level)
+def write_parquet(df: pd.DataFrame, path: Path, meta: dict, *, compression_level: int | None = None,
+                  compact: bool = False) -> None:
+    """Write ``df`` atomically as parquet with ``meta`` (JSON) in the file's schema metadata.
+
+    ``compact`` keeps ``meta`` (which :func:`read_parquet` returns, provenance and all) the file's only copy of
+    the metadata: pandas does not also store ``df.attrs`` (which :func:`read_parquet` drops anyway), and there is
+    no ``ARROW:schema`` copy (:func:`write_table`). For frames of plain columns only, such as a pack's tables
+    (categoricals would come back as strings).
+    """
+    if compact:
+        df = df.copy(deep=False)
+        df.attrs = {}
+    write_table(pa.Table.from_pandas(df, preserve_index=False), path, meta, compression_level=compression_level,
+                store_schema=not compact)
 
 
 def read_parquet(path: Path) -> tuple[pd.DataFrame, dict]:
