@@ -234,3 +234,14 @@ def test_a_table_the_notebook_captioned_keeps_one_caption():
     assert out["html"].count("<caption") == 1 and out["label"] == "The districts of North West"
     out = _table('<table id="T_x"><tr><td>1</td></tr></table>', caption=None, note=None, ids=_Ids(), fallback="Jobs")
     assert out["html"].count("<caption>Jobs</caption>") == 1
+
+
+def test_a_report_without_findings_says_why(tmp_path):
+    from evidence.pack.htmlreport import render_report
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 01 Overview")])
+    path = tmp_path / "01.ipynb"
+    nbformat.write(nb, path)
+    html = render_report([path], title="T", params={}, sources=[], caveats=[],
+                         no_findings="They are computed from district figures that cover England only.")
+    assert "No key findings were computed for this pack. They are computed from district figures" in html

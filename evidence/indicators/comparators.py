@@ -57,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 from .. import geography, provenance
-from ..errors import InvalidArgumentError, NoDataError, UnknownDatasetError
+from ..errors import InvalidArgumentError, NoDataError, NotApplicableError, UnknownDatasetError
 from ..geography import areatypes
 from ..sources import get, ons_gva
 from . import area as area_ind
@@ -302,8 +302,8 @@ def nearest_neighbours(area: str | geography.Area, *, vintage: int = geography.D
     a = area if isinstance(area, geography.Area) else geography.resolve(area, vintage=vintage)
     among = type or areatypes.get(a.type).neighbours_among
     if among is None:
-        raise NoDataError(f"{a.name} is a {areatypes.get(a.type).label}: it has no set of comparable areas to "
-                          "draw statistical neighbours from.")
+        raise NotApplicableError(f"{a.name} is a {areatypes.get(a.type).label}: it has no set of comparable areas "
+                                 "to draw statistical neighbours from.")
     codes = _codes(among, vintage)
     year = _latest_year(indicators) if year is None else year
     table = values(indicators, year=year, vintage=vintage, type=among)

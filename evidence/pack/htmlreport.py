@@ -271,7 +271,7 @@ def _release(s: dict) -> dict:
 def render_report(executed: Sequence[Path], *, title: str, params: dict, sources: Sequence[dict],
                   caveats: Sequence[str], key_findings: Sequence[dict] = (), omitted: Sequence[str] = (),
                   embed_charts: bool = True, area_name: str | None = None, subtitle: str | None = None,
-                  built: str | None = None, folder: Path | None = None) -> str:
+                  built: str | None = None, folder: Path | None = None, no_findings: str | None = None) -> str:
     """The report's HTML (the module's docstring gives its layout and the checks that run on it).
 
     Parameters
@@ -300,6 +300,8 @@ def render_report(executed: Sequence[Path], *, title: str, params: dict, sources
         The header's heading (the area) and the line under it (its type and geography).
     built : str, optional
         The build date (default: today, UTC).
+    no_findings : str, optional
+        Why there are no key findings, said in their place when ``key_findings`` is empty.
     """
     import jinja2
 
@@ -313,7 +315,7 @@ def render_report(executed: Sequence[Path], *, title: str, params: dict, sources
         title=title, area_name=area_name or title, subtitle=subtitle,
         built=built or datetime.now(UTC).date().isoformat(), version=__version__,
         css=(TEMPLATES / "report.css").read_text(encoding="utf-8"),
-        findings=_finding_items(key_findings, anchors), toc=toc, blocks=blocks,
+        findings=_finding_items(key_findings, anchors), no_findings=no_findings or "", toc=toc, blocks=blocks,
         params=[(str(k), v if isinstance(v, str) else ", ".join(map(str, v)) if isinstance(v, list | tuple)
                  else str(v)) for k, v in params.items()],
         sources=[_release(s) for s in sources], caveats=[str(c) for c in caveats],

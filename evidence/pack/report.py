@@ -605,7 +605,8 @@ def collect_caveats(folder: Path, area: geography.Area, vintage: int,
 
 def write_html(executed: list[Path], path: Path, *, title: str, params: dict, sources: list[dict],
                caveats: list[str], key_findings: Sequence[dict] = (), omitted: Sequence[str] = (),
-               embed_charts: bool = True, area_name: str | None = None, subtitle: str | None = None) -> None:
+               embed_charts: bool = True, area_name: str | None = None, subtitle: str | None = None,
+               no_findings: str | None = None) -> None:
     """Write the pack's HTML report (:func:`evidence.pack.htmlreport.render_report`): a header with the area and the
     build date, the key findings, the contents, the themes (outputs only: no code, prompts or stdout), and the
     appendix "Sources and method" (parameters, data releases, caveats, the ``omitted`` sections and why).
@@ -618,7 +619,7 @@ def write_html(executed: list[Path], path: Path, *, title: str, params: dict, so
 
     html = render_report(executed, title=title, params=params, sources=sources, caveats=caveats,
                          key_findings=key_findings, omitted=omitted, embed_charts=embed_charts,
-                         area_name=area_name, subtitle=subtitle, folder=path.parent)
+                         area_name=area_name, subtitle=subtitle, folder=path.parent, no_findings=no_findings)
     path.write_text(html, encoding="utf-8")
 
 
@@ -867,6 +868,10 @@ def _chart_formats(formats: Sequence[str]) -> tuple[str, ...]:
     return chosen
 
 
+def _has_english_district(area: geography.Area, vintage: int) -> bool:
+    return any(c.startswith("E") for c in geography.lad_codes(area, vintage=vintage, allow_partial=True))
+
+
 def _chart_keys(folder: Path) -> set[str]:
     """The keys of the charts a pack saved, in whichever of the formats it wrote them."""
     return {p.stem for p in (folder / "charts").glob("*") if p.suffix in (".png", ".svg")}
@@ -936,7 +941,10 @@ def build_pack(area: str, *, vintage: int = geography.DEFAULT_VINTAGE, year: int
         subtitle = subtitle[:1].upper() + subtitle[1:]
         write_html(executed, tmp / f"{stem}.html", title=title, params=params, sources=sources, caveats=caveats,
                    key_findings=key_findings, omitted=omitted_lines(omitted),
-                   embed_charts=embed_charts, area_name=a.name, subtitle=f"{subtitle} ({a.code})")
+                   embed_charts=embed_charts, area_name=a.name, subtitle=f"{subtitle} ({a.code})",
+                   no_findings=None if key_findings or _has_english_district(a, vintage) else
+                   "They are computed from district figures that cover England only, and this area has no English "
+                   "district; the themes below say, section by section, what is missing.")
         # Chromium prints the report (seconds, mostly its own processes) while this thread writes the workbook
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="evidence-pdf") as printer:
             printing = printer.submit(_print_pdf, tmp / f"{stem}.html", tmp / f"{stem}.pdf", pdf, timings)
