@@ -258,3 +258,7 @@ def test_the_arc_scenarios_are_a_finding_for_an_area_of_the_arc():
                      "jobs in 2050 on trend (+335,000 on 2023) and £260.8bn of GVA in 2023 prices; the "
                      "transformational scenario adds a further 700,000 jobs and £108.0bn of GVA to the trend."]
     assert _texts(_tables(arc_scenarios=arc), Area("E06000009", "Blackpool", "lad"), "lad") == []
+    bucks = _texts(_tables(arc_scenarios=arc.assign(area_code="E37000043")), Area("E37000043", "Buckinghamshire",
+                                                                                   "lep"), "lep")
+    assert bucks[0].startswith("On its share of the National Infrastructure Commission's Arc scenarios, the LEP "
+                               "would have 2,445,860 filled jobs")

@@ -34,6 +34,7 @@ import pandas as pd
 from ..geography import areatypes
 
 ENGLAND = "E92000001"
+ARC = "GRP-OXCAM"
 #: A section must hold at least this share of the area's GVA to count among its top specialisations: a location
 #: quotient of a tiny section (activities of households) is large and says little.
 MIN_SPECIALISATION_SHARE = 0.01
@@ -389,7 +390,8 @@ def _arc_scenarios(t: dict, name: str, code: str, noun: str) -> dict | None:
         return None
     tj, tg, xj, xg = (row[k] for k in need)
     prices = f" in {tg['prices']}" if _ok(tg.get("prices")) else ""
-    text = (f"On the National Infrastructure Commission's Arc scenarios, {noun} would have "
+    whose = "the" if code == ARC else "its share of the"  # an area inside the Arc gets a share of the Arc's figures
+    text = (f"On {whose} National Infrastructure Commission's Arc scenarios, {noun} would have "
             f"{tj['horizon_value']:,.0f} filled jobs in {int(tj['horizon'])} on trend "
             f"({_signed(tj['change'], '{:,.0f}')} on {int(tj['base_year'])}) and £{tg['horizon_value'] / 1000:,.1f}bn "
             f"of GVA{prices}; the transformational scenario adds a further {xj['vs_trend']:,.0f} jobs and "
