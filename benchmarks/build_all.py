@@ -8,11 +8,9 @@ handful of areas instead of all 38 LEPs.
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 import sys
 
-from common import GB, PeakRSS, Result, Table, Timer, gb, ratio, secs, section_args, status, write_result
+from common import GB, Result, Table, gb, ratio, run_logged, secs, section_args, status, write_result
 
 VINTAGE = 2021
 QUICK_AREAS = ("BTVLEP", "Lancashire", "OxLEP", "Greater Birmingham and Solihull")
@@ -23,16 +21,9 @@ WORKERS = tuple(int(w) for w in os.environ.get("BENCH_ALL_WORKERS", "1,2").split
 def _build(areas: list[str], jobs: int, out) -> dict:
     cmd = [sys.executable, "-m", "evidence", "build", *(areas or ["--all"]), "--vintage", str(VINTAGE),
            "--jobs", str(jobs), "--out", str(out), "--quiet"]
-    log = out.with_suffix(".log")
-    with open(log, "w") as fh, Timer() as t:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT)
-        with PeakRSS(proc.pid, tree=True, interval=0.25) as mem:
-            code = proc.wait()
-    text = log.read_text()
-    built = re.search(r"(\d+) pack\(s\) built", text)
-    failures = re.findall(r"^FAILED (.*)$", text, flags=re.M)
-    return {"jobs": jobs, "seconds": t.seconds, "exit": code, "built": int(built.group(1)) if built else 0,
-            "failures": failures, "peak_rss": mem.peak, "peak_pss": mem.peak_pss, "log": str(log)}
+    run = run_logged(cmd, out.with_suffix(".log"))
+    del run["text"]
+    return {"jobs": jobs, **run}
 
 
 def main() -> int:

@@ -156,6 +156,26 @@ class PeakRSS:
         self.peak = max(self.peak, self._rss())
 
 
+def run_logged(cmd: list[str], log: Path) -> dict:
+    """Run ``cmd`` in a new process with its output in ``log``, sampling the process tree's memory every 0.25 s.
+
+    Returns ``seconds`` (wall), ``exit``, ``text`` (the log), ``built`` (from the CLI's "N pack(s) built"),
+    ``failures`` (its ``FAILED`` lines), ``peak_rss`` and ``peak_pss`` (bytes; see :class:`PeakRSS`).
+    """
+    import re
+    import subprocess
+
+    with open(log, "w") as fh, Timer() as t:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT)
+        with PeakRSS(proc.pid, tree=True, interval=0.25) as mem:
+            code = proc.wait()
+    text = log.read_text()
+    built = re.search(r"(\d+) pack\(s\) built", text)
+    return {"seconds": t.seconds, "exit": code, "text": text, "built": int(built.group(1)) if built else 0,
+            "failures": re.findall(r"^FAILED (.*)$", text, flags=re.M), "peak_rss": mem.peak,
+            "peak_pss": mem.peak_pss, "log": str(log)}
+
+
 def max_rss() -> int:
     """This process's peak resident set size so far (``getrusage``; Linux reports KiB), in bytes."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from matplotlib import rc_context
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -264,17 +265,24 @@ def bars(df: pd.DataFrame, *, title: str, ylabel: str, label: str, value: str = 
     return _finish(fig, title, note or provenance.source_note(df))
 
 
-@timing.phased("charting")
-def mix_bars(df: pd.DataFrame, *, title: str, label: str = "industry_name", note: str | None = None) -> Figure:
-    """Horizontal paired bars of an industry-mix split (:func:`evidence.pack.themes.industry_mix`): each industry's
-    mix and within-industry contribution to the gap in GVA per job, £ per job, with the total last."""
-    d = df.iloc[::-1]
-    fig = Figure(figsize=(8, max(4.0, 0.32 * len(d) + 1.4)))
+def _hbars_axes(rows: int, *, per_row: float) -> tuple[Figure, Axes]:
+    """An 8-inch-wide figure for ``rows`` horizontal bars (``per_row`` inches each, at least 4 inches in all),
+    with vertical grid lines only."""
+    fig = Figure(figsize=(8, max(4.0, per_row * rows + 1.4)))
     _canvas(fig)
     ax = fig.subplots()
     _style(ax)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
+    return fig, ax
+
+
+@timing.phased("charting")
+def mix_bars(df: pd.DataFrame, *, title: str, label: str = "industry_name", note: str | None = None) -> Figure:
+    """Horizontal paired bars of an industry-mix split (:func:`evidence.pack.themes.industry_mix`): each industry's
+    mix and within-industry contribution to the gap in GVA per job, £ per job, with the total last."""
+    d = df.iloc[::-1]
+    fig, ax = _hbars_axes(len(d), per_row=0.32)
     y = np.arange(len(d))
     ax.barh(y + 0.2, d["mix"], height=0.4, color=OKABE_ITO[1], label="Industry mix")
     ax.barh(y - 0.2, d["within"], height=0.4, color=HIGHLIGHT, label="Productivity within the industry")
@@ -410,12 +418,7 @@ def lq_bars(df: pd.DataFrame, *, title: str, label: str = "industry_name", value
     """Horizontal bars of location quotients, sorted, with the England line at 1: above 1 is a relative
     specialisation (house colour), below 1 muted."""
     d = df.dropna(subset=[value]).sort_values(value)
-    fig = Figure(figsize=(8, max(4.0, 0.28 * len(d) + 1.4)))
-    _canvas(fig)
-    ax = fig.subplots()
-    _style(ax)
-    ax.grid(axis="y", visible=False)
-    ax.grid(axis="x", color="#E5E5E5", linewidth=0.8)
+    fig, ax = _hbars_axes(len(d), per_row=0.28)
     labels = [textwrap.shorten(str(v), 55, placeholder="…") for v in d[label]]
     ax.barh(labels, d[value], color=[HIGHLIGHT if v >= 1 else "#BBBBBB" for v in d[value]])
     ax.axvline(1, color=OKABE_ITO[5], linestyle="--", linewidth=1.2)
