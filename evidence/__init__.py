@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 
-# Deprecated import paths (written by scripts/regroup_package.py). The modules were regrouped into layers; an
+# Deprecated import paths. The modules were regrouped into layers; an
 # old path is an alias of the new module (the same object, so monkeypatching either patches both) and warns
 # once per process. The aliases are removed in 0.3.0.
 _MOVED = {

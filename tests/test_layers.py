@@ -1,7 +1,5 @@
 """The package's layers (README, Architecture): the tree, which layer may import which, and the one release of
 deprecation shims for the modules' old paths.
-
-Written for the layout that ``scripts/regroup_package.py`` makes; skipped until it has run.
 """
 
 from __future__ import annotations
@@ -23,8 +21,6 @@ import evidence
 
 PKG_DIR = Path(evidence.__file__).resolve().parent
 ROOT = PKG_DIR.parent
-if not (PKG_DIR / "pack" / "__init__.py").exists():
-    pytest.skip("the package is not regrouped into layers yet (scripts/regroup_package.py)", allow_module_level=True)
 
 #: Layers from the bottom up; a module may import its own layer and those below it.
 ORDER = ("core", "geography", "sources", "indicators", "scenarios", "pack", "entry")
@@ -134,8 +130,7 @@ def test_the_layer_check_finds_an_upward_import():
 
 
 def _files_to_scan():
-    skip = {ROOT / "tests" / "test_layers.py", ROOT / "scripts" / "regroup_package.py",
-            ROOT / "scripts" / "regroup_README_section.md"}
+    skip = {ROOT / "tests" / "test_layers.py"}
     for folder in ("evidence", "tests", "scripts", "benchmarks"):
         yield from (p for p in sorted((ROOT / folder).rglob("*.py")) if p not in skip)
     yield from sorted((ROOT / "notebooks").glob("*.ipynb"))
