@@ -77,6 +77,18 @@ def test_ranking_places_a_group_with_the_rank_it_would_take():
     assert "combined authorities" in themes.placement_sentence(ctx, "gva-per-hour", what="GVA per hour worked")
 
 
+def test_a_district_whose_employment_rate_is_suppressed_keeps_it_missing():
+    # The Isles of Scilly's APS employment rate is suppressed in every year: the only district that failed in the
+    # every-area site build. Its row stays missing (never zero) and England's latest rate is shown beside it.
+    ctx = setup(area="E06000053", vintage=2021)
+    table = themes.districts_table(ctx)
+    own = table[table["code"] == "E06000053"].iloc[0]
+    eng = table[table["row"] == "England"].iloc[0]
+    assert pd.isna(own["employment_rate"]) and pd.notna(eng["employment_rate"])
+    assert pd.notna(own["gva_per_hour"])
+    assert table.attrs["employment_year"] >= 2020
+
+
 def test_build_all_by_type_and_names_by_type(monkeypatch, capsys):
     seen = {}
 

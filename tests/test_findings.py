@@ -262,3 +262,15 @@ def test_the_arc_scenarios_are_a_finding_for_an_area_of_the_arc():
                                                                                    "lep"), "lep")
     assert bucks[0].startswith("On its share of the National Infrastructure Commission's Arc scenarios, the LEP "
                                "would have 2,445,860 filled jobs")
+
+
+def test_a_small_declining_area_s_own_trend_is_in_millions_with_real_minus_signs():
+    # The Isles of Scilly's own trend, as its pack computed it: GVA under £1bn read "£0.0bn" before
+    rows = [("jobs", None, 889, 454, -435, -0.0246), ("gva", "2023 prices", 96.4, 48.26, -48.14, -0.0252),
+            ("gva_per_job", "2023 prices", 108.4, 106.3, -2.1, -0.0006)]
+    sc = pd.DataFrame(rows, columns=["measure", "prices", "base_value", "horizon_value", "change", "cagr"]).assign(
+        reading="chosen", area_code="E06000053", base_year=2023, horizon=2050)
+    texts = _texts(_tables(trend_scenario=sc), Area("E06000053", "Isles of Scilly", "lad"), "lad")
+    assert texts == ["Carried forward at its own past growth rates, the district would have 454 filled jobs in 2050 "
+                     "(−435 on 2023, −2.46% a year) and £48m of GVA in 2023 prices (−2.52% a year), so real GVA per "
+                     "filled job would fall 0.06% a year. This is a projection of the past, not a forecast."]

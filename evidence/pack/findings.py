@@ -124,6 +124,23 @@ def _money(x: float) -> str:
     return ("−" if x < 0 else "") + f"£{abs(x):,.0f}"
 
 
+def gbp_millions(x: float) -> str:
+    """An amount given in £ million, in £bn from £1bn and in £m below, with a real minus sign.
+
+    >>> gbp_millions(34_912.0), gbp_millions(48.26), gbp_millions(-3.04), gbp_millions(-1_500.0)
+    ('£34.9bn', '£48m', '−£3.0m', '−£1.5bn')
+    """
+    sign, x = ("−" if x < 0 else ""), abs(x)
+    if round(x, 1) >= 1000:
+        return f"{sign}£{x / 1000:,.1f}bn"
+    return f"{sign}£{x:,.0f}m" if x >= 10 else f"{sign}£{x:.1f}m"
+
+
+def signed_pct(x: float) -> str:
+    """A fraction as a percentage to 2 decimals with a real minus sign: ``1.28%``, ``−2.46%``."""
+    return ("−" if x < 0 else "") + f"{abs(100 * x):.2f}%"
+
+
 def _lower_first(text: str) -> str:
     """A name inside a sentence: its first letter lower-cased, unless it starts an acronym ("AI and data").
 
@@ -367,7 +384,7 @@ def _scenario(t: dict, name: str, code: str, noun: str) -> dict | None:
     gva_what = f"GVA in {prices}" if prices else "GVA"
     text = (f"Carried forward at its own past growth rates, {noun} would have {j['horizon_value']:,.0f} filled jobs "
             f"in {int(j['horizon'])} ({_signed(j['change'], '{:,.0f}')} on {int(j['base_year'])}, "
-            f"{100 * j['cagr']:.2f}% a year) and £{g['horizon_value'] / 1000:,.1f}bn of {gva_what} "
+            f"{signed_pct(j['cagr'])} a year) and {gbp_millions(g['horizon_value'])} of {gva_what} "
             f"({_signed(100 * g['cagr'], '{:.2f}')}% a year)")
     pj = by.get("gva_per_job")
     if pj is not None and _ok(pj["cagr"]):
@@ -393,9 +410,9 @@ def _arc_scenarios(t: dict, name: str, code: str, noun: str) -> dict | None:
     whose = "the" if code == ARC else "its share of the"  # an area inside the Arc gets a share of the Arc's figures
     text = (f"On {whose} National Infrastructure Commission's Arc scenarios, {noun} would have "
             f"{tj['horizon_value']:,.0f} filled jobs in {int(tj['horizon'])} on trend "
-            f"({_signed(tj['change'], '{:,.0f}')} on {int(tj['base_year'])}) and £{tg['horizon_value'] / 1000:,.1f}bn "
+            f"({_signed(tj['change'], '{:,.0f}')} on {int(tj['base_year'])}) and {gbp_millions(tg['horizon_value'])} "
             f"of GVA{prices}; the transformational scenario adds a further {xj['vs_trend']:,.0f} jobs and "
-            f"£{xg['vs_trend'] / 1000:,.1f}bn of GVA to the trend.")
+            f"{gbp_millions(xg['vs_trend'])} of GVA to the trend.")
     return _finding(_cap(text), "arc-scenarios", "arc-jobs", "Arc scenarios")
 
 

@@ -582,6 +582,7 @@ def price_basis(frame: pd.DataFrame) -> str:
 def scenario_sentence(summary: pd.DataFrame, ctx) -> str:
     """What each scenario means for jobs and GVA at the horizon, naming each scenario as the legends do."""
     from ..scenarios import scenario_label
+    from .findings import gbp_millions, signed_pct
 
     bits = []
     s = summary[(summary["reading"] == "chosen") & (summary["area_code"] == ctx.area.code)]
@@ -589,10 +590,11 @@ def scenario_sentence(summary: pd.DataFrame, ctx) -> str:
         g = g.set_index("measure")
         if "jobs" in g.index and "gva" in g.index:
             j, v = g.loc["jobs"], g.loc["gva"]
-            sign = "+" if v["change"] >= 0 else "-"
             basis = v.get("prices") if isinstance(v.get("prices"), str) else "current prices (nominal)"
-            bits.append(f"under “{scenario_label(name)}”, {j['change']:+,.0f} jobs ({100 * j['cagr']:.2f}% a year) "
-                        f"and {sign}£{abs(v['change']) / 1000:,.1f}bn GVA in {basis} ({100 * v['cagr']:.2f}% a year) "
+            gva = ("+" if v["change"] >= 0 else "") + gbp_millions(v["change"])
+            jobs = ("+" if j["change"] >= 0 else "−") + f"{abs(j['change']):,.0f}"
+            bits.append(f"under “{scenario_label(name)}”, {jobs} jobs ({signed_pct(j['cagr'])} a year) "
+                        f"and {gva} GVA in {basis} ({signed_pct(v['cagr'])} a year) "
                         f"from {int(j['base_year'])} to {int(j['horizon'])}")
     return f"For {ctx.area.name}: " + "; ".join(bits) + "." if bits else f"No scenario covers {ctx.area.name}."
 
@@ -799,7 +801,9 @@ def districts_table(ctx) -> pd.DataFrame:
     hours = hours.drop_duplicates("area_code").set_index("area_code")["value"]
     emp = get("els-employment-rate")
     emp = emp[(emp["indicator"] == "Employment rate") & emp["value"].notna()]
-    emp_year = int(emp[emp["area_code_2023"].isin(codes)]["year"].max())
+    # The Isles of Scilly's rate is suppressed in every year: their row stays missing, England's latest is shown.
+    own = emp[emp["area_code_2023"].isin(codes)]
+    emp_year = int((own if len(own) else emp)["year"].max())
     emp = emp[emp["year"] == emp_year].drop_duplicates("area_code_2023").set_index("area_code_2023")
     pop = get("population")
     pop = pop[pop["year"] == int(pop["year"].max())].drop_duplicates("area_code").set_index("area_code")["value"]
