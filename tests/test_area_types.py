@@ -87,6 +87,8 @@ def test_a_district_whose_employment_rate_is_suppressed_keeps_it_missing():
     assert pd.isna(own["employment_rate"]) and pd.notna(eng["employment_rate"])
     assert pd.notna(own["gva_per_hour"])
     assert table.attrs["employment_year"] >= 2020
+    *_, title = themes.districts_map(ctx, table)
+    assert title.endswith("Isles of Scilly (outlined) and the districts of the South West")
 
 
 def test_build_all_by_type_and_names_by_type(monkeypatch, capsys):

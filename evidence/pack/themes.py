@@ -936,8 +936,10 @@ def districts_map(ctx, table: pd.DataFrame):
     gph = prod[(prod["measure"] == "gva_per_hour") & (prod["year"] == year)].drop_duplicates("area_code")
     shade = gph.set_index("area_code")["value"]
     lads = provenance.combine(lads, lads, prod)
+    from .findings import running_name
+
     title = (f"GVA per hour worked by district, {year}: {ctx.name} (outlined) and the districts of "
-             f"{', '.join(geography.resolve(r).name for r in regions) or 'its region'}")
+             f"{', '.join(running_name(geography.resolve(r).name) for r in regions) or 'its region'}")
     return lads, codes, around, shade, title
 
 
